@@ -1,0 +1,94 @@
+/**
+ * `check`: validates the program's inputs before any API call and fills in the auto-name.
+ * Every failure names the property and the rule it broke.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { tokenNameProblem, tokenScopeProblem } from "../sdk";
+import { autoName } from "./naming";
+import type { ApiTokenInputs } from "./types";
+
+/** What the engine sends for a value not known yet (preview of a value from another resource). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
+
+const knownString = (problem: (v: unknown) => string | undefined) =>
+  z.unknown().superRefine((value, ctx) => {
+    if (isUnknown(value)) return;
+    const message = problem(value);
+    if (message) ctx.addIssue({ code: "custom", message });
+  });
+
+const adoptSchema = z
+  .object({
+    id: z
+      .union([
+        z.string().regex(/^[0-9A-Za-z_-]+$/, "must be a token id (letters, digits, '-' or '_')"),
+        z.number().int().nonnegative(),
+      ])
+      .transform(String)
+      .optional(),
+    token: z.string().min(1, "must not be empty").optional(),
+  })
+  .strict();
+
+const inputSchema = z
+  .object({
+    name: knownString(tokenNameProblem).optional(),
+    scope: knownString(tokenScopeProblem).optional(),
+    adopt: adoptSchema.optional(),
+    namePrefix: z.string().optional(),
+    autoNamed: z.boolean().optional(),
+    __provider: z.string().optional(),
+  })
+  .strict();
+
+function failuresOf(error: z.ZodError): pulumi.dynamic.CheckFailure[] {
+  return error.issues.flatMap((issue): pulumi.dynamic.CheckFailure[] => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        property: [...issue.path, key].join("."),
+        reason: `unknown property "${[...issue.path, key].join(".")}": ApiToken accepts name, scope and adopt`,
+      }));
+    }
+    const property = issue.path.join(".");
+    return [{ property, reason: `${property}: ${issue.message}` }];
+  });
+}
+
+/** The stable name: the user's, the one generated earlier, or a new one. */
+function resolveName(olds: Partial<ApiTokenInputs>, news: { name?: unknown; namePrefix?: string }) {
+  if (news.name !== undefined) return { name: news.name as string, autoNamed: undefined };
+  if (olds.autoNamed && olds.name) return { name: olds.name, autoNamed: true };
+  return { name: autoName(news.namePrefix ?? "token"), autoNamed: true };
+}
+
+export function checkInputs(
+  olds: Partial<ApiTokenInputs>,
+  news: Record<string, unknown>,
+): pulumi.dynamic.CheckResult<ApiTokenInputs> {
+  const parsed = inputSchema.safeParse(news);
+  if (!parsed.success) return { failures: failuresOf(parsed.error) };
+  const input = parsed.data;
+  if (input.adopt && input.name === undefined) {
+    return {
+      failures: [
+        {
+          property: "name",
+          reason: "name: required when adopting a token (it must equal the adopted token's name)",
+        },
+      ],
+    };
+  }
+  const { name, autoNamed } = resolveName(olds, input);
+  const inputs: ApiTokenInputs = {
+    name,
+    // Least privilege by default.
+    scope: (input.scope ?? "read") as ApiTokenInputs["scope"],
+    ...(input.adopt ? { adopt: input.adopt } : {}),
+    ...(input.namePrefix ? { namePrefix: input.namePrefix } : {}),
+    ...(autoNamed ? { autoNamed } : {}),
+  };
+  return { inputs };
+}

@@ -1,0 +1,25 @@
+/**
+ * `diff`: Utho cannot rename a token or change its scope, so a change to either means a new
+ * token (a replacement of exactly those properties). Pointing `adopt.id` at another token
+ * replaces too (the resource becomes that token). A newly supplied `adopt.token` needs no new
+ * token and goes through `update`.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { isUnknown } from "./check";
+import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
+
+const REPLACING_PROPERTIES = ["name", "scope"] as const;
+
+export function diffToken(
+  id: string,
+  olds: ApiTokenOutputs,
+  news: ApiTokenInputs,
+): pulumi.dynamic.DiffResult {
+  const replaces: string[] = REPLACING_PROPERTIES.filter(
+    (key) => isUnknown(news[key]) || news[key] !== olds[key],
+  );
+  const adoptId = news.adopt?.id;
+  if (adoptId !== undefined && (isUnknown(adoptId) || adoptId !== id)) replaces.push("adopt");
+  const secretSupplied = news.adopt?.token !== undefined && news.adopt.token !== olds.token;
+  return { changes: replaces.length > 0 || secretSupplied, replaces, deleteBeforeReplace: false };
+}

@@ -1,0 +1,19 @@
+import { UthoError } from "../sdk";
+
+/**
+ * A provider operation failed in a way the user must act on (an unidentifiable or
+ * uncleanable token, a failed adoption). The message says what is left behind and what to do.
+ */
+export class ApiTokenProviderError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "ApiTokenProviderError";
+  }
+}
+
+/** A short, redacted description of any error, for inclusion in a provider error message. */
+export function describe(error: unknown): string {
+  if (error instanceof UthoError) return error.message;
+  if (error instanceof ApiTokenProviderError) return error.message;
+  return error instanceof Error ? `${error.name}: unexpected error` : "unexpected error";
+}

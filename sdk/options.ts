@@ -1,0 +1,110 @@
+/**
+ * Client options: documented defaults, environment fallbacks, and the checks that keep an API
+ * key from being sent somewhere unsafe.
+ */
+import type { Dispatcher } from "undici";
+import { UthoConfigError } from "./errors";
+import type { RetryDelays } from "./retry";
+
+export interface UthoClientOptions {
+  /**
+   * The Utho API key.
+   * @default process.env.UTHO_API_KEY, then process.env.UTHO_TOKEN
+   */
+  apiKey?: string;
+  /**
+   * Base URL of the API, ending in the version segment. Plain `http:` is refused unless the host
+   * is loopback, so a typo cannot send the key in clear text.
+   * @default process.env.UTHO_BASE_URL, then "https://api.utho.com/v2"
+   */
+  baseUrl?: string;
+  /**
+   * Per-attempt timeout covering connect, headers and body.
+   * @default 30000
+   */
+  timeoutMs?: number;
+  /**
+   * Retries after the first attempt, for requests that may be retried (see `retry.ts`).
+   * @default 3
+   */
+  maxRetries?: number;
+  /** @default "utho-pulumi-tokens/<version>" */
+  userAgent?: string;
+  /**
+   * undici dispatcher. By default a keep-alive agent that honours HTTPS_PROXY, HTTP_PROXY and
+   * NO_PROXY.
+   */
+  dispatcher?: Dispatcher;
+  /** Backoff settings; tests inject tiny delays. */
+  retryDelays?: Partial<RetryDelays>;
+}
+
+export const DEFAULT_BASE_URL = "https://api.utho.com/v2";
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_MAX_RETRIES = 3;
+
+export interface ResolvedOptions {
+  apiKey: string;
+  baseUrl: URL;
+  timeoutMs: number;
+  maxRetries: number;
+  userAgent: string;
+}
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+export function resolveBaseUrl(value: string | undefined): URL {
+  const raw = value ?? process.env.UTHO_BASE_URL ?? DEFAULT_BASE_URL;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UthoConfigError(`Invalid baseUrl: "${raw}" is not an absolute URL`);
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
+    throw new UthoConfigError(
+      `Invalid baseUrl: "${url.origin}" must use https (plain http is allowed only for loopback hosts)`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new UthoConfigError("Invalid baseUrl: credentials in the URL are not allowed; use apiKey");
+  }
+  // Paths are joined relative to the base, so it must end with "/".
+  if (!url.pathname.endsWith("/")) url.pathname += "/";
+  return url;
+}
+
+function resolveApiKey(value: string | undefined): string {
+  const key = value ?? process.env.UTHO_API_KEY ?? process.env.UTHO_TOKEN;
+  if (!key || key.trim() === "") {
+    throw new UthoConfigError(
+      "Missing apiKey: pass { apiKey } or set the UTHO_API_KEY (or UTHO_TOKEN) environment variable",
+    );
+  }
+  if (/[\s\r\n]/.test(key)) {
+    throw new UthoConfigError("Invalid apiKey: it must not contain whitespace or line breaks");
+  }
+  return key;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) {
+    throw new UthoConfigError(`Invalid ${name}: must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+export function resolveOptions(options: UthoClientOptions, defaultUserAgent: string): ResolvedOptions {
+  return {
+    apiKey: resolveApiKey(options.apiKey),
+    baseUrl: resolveBaseUrl(options.baseUrl),
+    timeoutMs: positiveInteger("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, 1),
+    maxRetries: positiveInteger("maxRetries", options.maxRetries, DEFAULT_MAX_RETRIES, 0),
+    userAgent: options.userAgent ?? defaultUserAgent,
+  };
+}

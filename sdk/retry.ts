@@ -1,0 +1,79 @@
+/**
+ * When to retry and how long to wait. Kept apart from the transport so each rule is readable
+ * and testable on its own.
+ */
+
+export interface RetryDelays {
+  /** First backoff; doubled per attempt. @default 500 */
+  baseMs: number;
+  /** Ceiling for the exponential backoff. @default 8000 */
+  maxMs: number;
+  /** Ceiling for a server's Retry-After; a longer hint is clamped to it. @default 60000 */
+  maxRetryAfterMs: number;
+  /** Random source for jitter, injectable for deterministic tests. */
+  random: () => number;
+}
+
+export const DEFAULT_RETRY_DELAYS: RetryDelays = {
+  baseMs: 500,
+  maxMs: 8_000,
+  maxRetryAfterMs: 60_000,
+  random: Math.random,
+};
+
+/** What went wrong with one attempt, as far as retrying is concerned. */
+export type AttemptFailure =
+  | { kind: "status"; status: number }
+  /** `sent`: the request left this process, so the server may have acted on it. */
+  | { kind: "connection"; sent: boolean };
+
+/**
+ * Whether an attempt may be repeated. Utho has no idempotency key, so a POST (which mints a
+ * new secret each time) is only repeated when the server certainly did not act on it.
+ */
+export function shouldRetry(method: string, failure: AttemptFailure): boolean {
+  const idempotent = method === "GET" || method === "DELETE";
+  if (failure.kind === "connection") {
+    // Never reached the server (refused, DNS): safe for any method.
+    if (!failure.sent) return true;
+    // Dropped or timed out after sending: only an idempotent request may be repeated.
+    return idempotent;
+  }
+  const { status } = failure;
+  // 429: the rate limiter rejected the request before it was processed; safe for any method.
+  if (status === 429) return true;
+  // 408 and 5xx: the server may have done the work, so repeat only idempotent requests.
+  if (status === 408 || status >= 500) return idempotent;
+  // Any other status is a definite answer.
+  return false;
+}
+
+/**
+ * Parses Retry-After (delta-seconds or HTTP-date) into milliseconds, clamped to
+ * [0, maxRetryAfterMs]. Returns undefined for a missing or unparseable header.
+ */
+export function parseRetryAfter(
+  header: string | undefined,
+  maxRetryAfterMs: number,
+  now = Date.now(),
+): number | undefined {
+  if (header === undefined || header.trim() === "") return undefined;
+  const trimmed = header.trim();
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    ms = Number(trimmed) * 1000;
+  } else {
+    const date = Date.parse(trimmed);
+    if (Number.isNaN(date)) return undefined;
+    ms = date - now;
+  }
+  return Math.min(Math.max(ms, 0), maxRetryAfterMs);
+}
+
+/** Delay before retry number `retry` (1-based): Retry-After if given, else capped backoff with jitter. */
+export function retryDelayMs(retry: number, retryAfterMs: number | undefined, delays: RetryDelays): number {
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  const exponential = Math.min(delays.baseMs * 2 ** (retry - 1), delays.maxMs);
+  // "Equal jitter": half fixed, half random, so concurrent clients spread out but never retry instantly.
+  return exponential / 2 + (exponential / 2) * delays.random();
+}

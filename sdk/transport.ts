@@ -1,0 +1,196 @@
+/**
+ * One HTTP exchange with Utho, repeated per the retry rules: timeout per attempt, response
+ * decoding, error mapping, zod validation. Resources (`resources/*.ts`) build on `send()`.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Dispatcher, request } from "undici";
+import type { z } from "zod";
+import {
+  type RequestDescription,
+  UthoApiError,
+  UthoAuthError,
+  UthoConnectionError,
+  UthoNotFoundError,
+  UthoRateLimitError,
+  UthoResponseError,
+  UthoTimeoutError,
+} from "./errors";
+import type { ResolvedOptions } from "./options";
+import { type AttemptFailure, parseRetryAfter, type RetryDelays, retryDelayMs, shouldRetry } from "./retry";
+import { type Envelope, envelopeMessage, envelopeSchema } from "./schemas";
+
+export interface TransportSettings extends ResolvedOptions {
+  dispatcher: Dispatcher;
+  retryDelays: RetryDelays;
+}
+
+export type HttpMethod = "GET" | "POST" | "DELETE";
+
+/** Error codes of undici and Node that mean the request never reached the server. */
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EHOSTUNREACH",
+]);
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && code !== "UND_ERR_SOCKET") return code;
+  }
+  return undefined;
+}
+
+/** Result of one attempt: a response, or a connection failure classified for retrying. */
+type Attempt = { response: RawResponse } | { error: UthoConnectionError; failure: AttemptFailure };
+
+async function attempt(
+  settings: TransportSettings,
+  req: RequestDescription,
+  body: unknown,
+): Promise<Attempt> {
+  const url = new URL(req.path, settings.baseUrl);
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
+  try {
+    const res = await request(url, {
+      method: req.method as HttpMethod,
+      dispatcher: settings.dispatcher,
+      signal: controller.signal,
+      headers: {
+        authorization: `Bearer ${settings.apiKey}`,
+        accept: "application/json",
+        "user-agent": settings.userAgent,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    return { response: { status: res.statusCode, headers: res.headers, text } };
+  } catch (cause) {
+    if (controller.signal.aborted) {
+      return {
+        error: new UthoTimeoutError(req, settings.timeoutMs, { cause }),
+        failure: { kind: "connection", sent: true },
+      };
+    }
+    const code = errorCode(cause);
+    const sent = !(code && NOT_SENT_CODES.has(code));
+    const detail = sent
+      ? `connection lost before a response${code ? ` (${code})` : ""}`
+      : `could not connect${code ? ` (${code})` : ""}`;
+    return {
+      error: new UthoConnectionError(req, detail, sent, { cause }),
+      failure: { kind: "connection", sent },
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function parseJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function headerValue(headers: RawResponse["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function envelopeOf(text: string): Envelope | undefined {
+  const json = parseJson(text);
+  if (!json.ok) return undefined;
+  const parsed = envelopeSchema.safeParse(json.value);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Maps a non-2xx response to the error a caller can branch on. */
+function statusError(
+  req: RequestDescription,
+  response: RawResponse,
+  retryAfterMs: number | undefined,
+): UthoApiError {
+  const message = envelopeMessage(envelopeOf(response.text));
+  const { status } = response;
+  if (status === 401 || status === 403) return new UthoAuthError(req, status, message);
+  if (status === 404) return new UthoNotFoundError(req, status, message);
+  if (status === 429) return new UthoRateLimitError(req, message, retryAfterMs);
+  return new UthoApiError(req, status, message);
+}
+
+/** Decodes a 2xx body: JSON, `status` not "error", then the endpoint's schema. */
+function decodeSuccess<S extends z.ZodType>(
+  req: RequestDescription,
+  response: RawResponse,
+  schema: S,
+): z.output<S> {
+  const json = parseJson(response.text);
+  if (!json.ok) {
+    const contentType = headerValue(response.headers, "content-type") ?? "no content type";
+    throw new UthoResponseError(req, response.status, `response body is not JSON (${contentType})`);
+  }
+  const envelope = envelopeSchema.safeParse(json.value);
+  if (!envelope.success) {
+    throw new UthoResponseError(req, response.status, "response body is not a JSON object", {
+      cause: envelope.error,
+    });
+  }
+  if (envelope.data.status?.toLowerCase() === "error") {
+    throw new UthoApiError(
+      req,
+      response.status,
+      envelopeMessage(envelope.data) ?? 'Utho reported status "error"',
+    );
+  }
+  const parsed = schema.safeParse(json.value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+    throw new UthoResponseError(req, response.status, `unexpected response shape: ${issues}`, {
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+/** Sends a request with retries and returns the validated body. */
+export async function send<S extends z.ZodType>(
+  settings: TransportSettings,
+  method: HttpMethod,
+  path: string,
+  schema: S,
+  body?: unknown,
+): Promise<z.output<S>> {
+  const req: RequestDescription = { method, path };
+  for (let retry = 0; ; retry++) {
+    const result = await attempt(settings, req, body);
+    let failure: AttemptFailure;
+    let error: Error;
+    let retryAfterMs: number | undefined;
+    if ("error" in result) {
+      ({ failure, error } = result);
+    } else {
+      const { response } = result;
+      if (response.status >= 200 && response.status < 300) return decodeSuccess(req, response, schema);
+      retryAfterMs = parseRetryAfter(
+        headerValue(response.headers, "retry-after"),
+        settings.retryDelays.maxRetryAfterMs,
+      );
+      failure = { kind: "status", status: response.status };
+      error = statusError(req, response, retryAfterMs);
+    }
+    if (retry >= settings.maxRetries || !shouldRetry(method, failure)) throw error;
+    await sleep(retryDelayMs(retry + 1, retryAfterMs, settings.retryDelays));
+  }
+}
