@@ -63,6 +63,8 @@ export function parseRetryAfter(
   if (/^\d+(\.\d+)?$/.test(trimmed)) {
     ms = Number(trimmed) * 1000;
   } else {
+    // HTTP dates always spell out a day or month name; this also refuses "-5" and the like.
+    if (!/[A-Za-z]/.test(trimmed)) return undefined;
     const date = Date.parse(trimmed);
     if (Number.isNaN(date)) return undefined;
     ms = date - now;

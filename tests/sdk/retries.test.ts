@@ -1,0 +1,188 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { MockAgent } from "undici";
+import {
+  UthoApiError,
+  UthoClient,
+  UthoConnectionError,
+  UthoNotFoundError,
+  UthoRateLimitError,
+  UthoResponseError,
+  UthoTimeoutError,
+} from "../../sdk";
+import { clientFor, requestLog, useEmulator, waitFor } from "../support/emulator";
+
+const emulator = useEmulator({ slowMs: 400 });
+
+describe("GET and DELETE retry on transient failures", () => {
+  it.each(["500", "503", "429", "reset"] as const)("a GET retries after %s and succeeds", async (kind) => {
+    emulator.current.injectFault({ kind, method: "GET", path: "/v2/api" });
+    await expect(clientFor(emulator.current).apiTokens.list()).resolves.toEqual([]);
+    const first = kind === "reset" ? "reset" : kind;
+    expect(requestLog(emulator.current)).toEqual([`GET /v2/api ${first}`, "GET /v2/api 200"]);
+  });
+
+  it("gives up after maxRetries with the last error", async () => {
+    emulator.current.injectFault({ kind: "503", method: "GET", times: Number.POSITIVE_INFINITY });
+    const error = await clientFor(emulator.current, { maxRetries: 2 })
+      .apiTokens.list()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoApiError);
+    expect(error).toMatchObject({ status: 503 });
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(3);
+  });
+
+  it("a 429 that persists surfaces as UthoRateLimitError carrying Retry-After", async () => {
+    emulator.current.injectFault({ kind: "429", times: Number.POSITIVE_INFINITY });
+    const error = await clientFor(emulator.current, { maxRetries: 1 })
+      .apiTokens.list()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoRateLimitError);
+    // Utho said 1 s; the test client caps Retry-After at 5 ms.
+    expect(error).toMatchObject({ code: "UTHO_RATE_LIMITED", retryAfterMs: 5 });
+    expect(emulator.current.countRequests()).toBe(2);
+  });
+
+  it("a GET that times out is retried, then reported as UthoTimeoutError", async () => {
+    emulator.current.injectFault({ kind: "slow", method: "GET", times: 2 });
+    const error = await clientFor(emulator.current, { timeoutMs: 100, maxRetries: 1 })
+      .apiTokens.list()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoTimeoutError);
+    expect(error).toMatchObject({ code: "UTHO_TIMEOUT", mayHaveCommitted: true });
+  });
+
+  it("a DELETE whose response was lost is retried; the retry's 404 shows the token is gone", async () => {
+    const utho = clientFor(emulator.current);
+    const { id } = emulator.current.createTokenOutOfBand("old", "read");
+    emulator.current.injectFault({ kind: "lost-response", method: "DELETE" });
+    await expect(utho.apiTokens.delete(id)).rejects.toBeInstanceOf(UthoNotFoundError);
+    expect(requestLog(emulator.current)).toEqual([
+      `DELETE /v2/api/${id}/delete reset`,
+      `DELETE /v2/api/${id}/delete 404`,
+    ]);
+    expect(emulator.current.listTokens()).toEqual([]);
+  });
+});
+
+describe("POST api/generate is never retried blindly", () => {
+  it.each(["500", "503"] as const)("a %s is not retried", async (kind) => {
+    emulator.current.injectFault({ kind, method: "POST" });
+    await expect(
+      clientFor(emulator.current).apiTokens.create({ name: "ci", scope: "read" }),
+    ).rejects.toMatchObject({ status: Number(kind) });
+    expect(requestLog(emulator.current)).toEqual([`POST /v2/api/generate ${kind}`]);
+  });
+
+  it("a dropped connection is not retried and says the token may exist", async () => {
+    emulator.current.injectFault({ kind: "lost-response", method: "POST" });
+    const error = await clientFor(emulator.current)
+      .apiTokens.create({ name: "ci", scope: "read" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoConnectionError);
+    expect(error).toMatchObject({ code: "UTHO_CONNECTION", mayHaveCommitted: true });
+    expect(emulator.current.countRequests("POST")).toBe(1);
+    // The emulator committed before dropping: exactly one token, never two.
+    expect(emulator.current.listTokens()).toHaveLength(1);
+  });
+
+  it("a timeout is not retried", async () => {
+    emulator.current.injectFault({ kind: "slow", method: "POST" });
+    await expect(
+      clientFor(emulator.current, { timeoutMs: 100 }).apiTokens.create({ name: "ci", scope: "read" }),
+    ).rejects.toBeInstanceOf(UthoTimeoutError);
+    // The emulator records the stalled request once it wakes up; no second POST follows it.
+    await waitFor(() => emulator.current.countRequests("POST") > 0);
+    expect(emulator.current.countRequests("POST")).toBe(1);
+  });
+
+  it("a 429 is retried: the rate limiter rejected it before it did anything", async () => {
+    emulator.current.injectFault({ kind: "429", method: "POST", times: 2 });
+    await expect(
+      clientFor(emulator.current).apiTokens.create({ name: "ci", scope: "read" }),
+    ).resolves.toEqual({ token: expect.any(String) });
+    expect(requestLog(emulator.current)).toEqual([
+      "POST /v2/api/generate 429",
+      "POST /v2/api/generate 429",
+      "POST /v2/api/generate 200",
+    ]);
+    expect(emulator.current.listTokens()).toHaveLength(1);
+  });
+
+  it("a refused connection is retried for any method: the request never left", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const error = await new UthoClient({
+      apiKey: "k",
+      baseUrl: `http://127.0.0.1:${port}/v2`,
+      maxRetries: 2,
+      retryDelays: { baseMs: 1, maxMs: 1 },
+    }).apiTokens
+      .create({ name: "ci", scope: "read" })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoConnectionError);
+    expect(error).toMatchObject({
+      mayHaveCommitted: false,
+      message: expect.stringContaining("ECONNREFUSED"),
+    });
+  });
+});
+
+describe("response validation (shapes the emulator never produces, so MockAgent stands in)", () => {
+  function mockedClient(reply: { status: number; body: unknown; times?: number }) {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent
+      .get("https://api.utho.com")
+      .intercept({ path: "/v2/api", method: "GET" })
+      .reply(reply.status, JSON.stringify(reply.body), { headers: { "content-type": "application/json" } })
+      .times(reply.times ?? 1);
+    return new UthoClient({ apiKey: "k", dispatcher: agent, retryDelays: { baseMs: 1, maxMs: 1 } });
+  }
+
+  it("accepts Utho's loose encodings: numeric ids, numeric and boolean write flags, missing dates", async () => {
+    const utho = mockedClient({
+      status: 200,
+      body: {
+        status: "success",
+        api: [
+          { id: 7, name: "a", write: 1, created_at: "2026-01-02 03:04:05" },
+          { id: "8", name: "b", write: false },
+          { id: "9", name: "c", write: "0", created_at: null },
+        ],
+      },
+    });
+    expect(await utho.apiTokens.list()).toEqual([
+      { id: "7", name: "a", scope: "write", createdAt: "2026-01-02 03:04:05" },
+      { id: "8", name: "b", scope: "read", createdAt: "" },
+      { id: "9", name: "c", scope: "read", createdAt: "" },
+    ]);
+  });
+
+  it("names the offending field of an unexpected shape", async () => {
+    const utho = mockedClient({ status: 200, body: { status: "success", api: [{ id: "1", write: "2" }] } });
+    const error = await utho.apiTokens.list().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoResponseError);
+    expect((error as Error).message).toMatch(/unexpected response shape: .*api\.0\.name/);
+    expect((error as Error).message).toMatch(/api\.0\.write/);
+  });
+
+  it("reads Utho's other error shape, errors[].message", async () => {
+    const utho = mockedClient({ status: 422, body: { errors: [{ message: "name is taken", code: "E1" }] } });
+    await expect(utho.apiTokens.list()).rejects.toMatchObject({
+      status: 422,
+      uthoMessage: "name is taken",
+      message: "Utho API GET api failed with HTTP 422: name is taken",
+    });
+  });
+
+  it("redacts a secret that Utho echoes back in an error message", async () => {
+    const echoed = "Bearer abcdefABCDEF0123456789abcdefABCDEF0123456789";
+    const utho = mockedClient({ status: 400, body: { status: "error", message: `bad key ${echoed}` } });
+    const error = await utho.apiTokens.list().catch((e: unknown) => e);
+    expect((error as Error).message).not.toContain("abcdefABCDEF0123456789");
+    expect((error as Error).message).toContain("[REDACTED]");
+  });
+});
