@@ -4,6 +4,7 @@ const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json", isolatedModules: fa
 
 /** @type {import('jest').Config} */
 module.exports = {
+  globalSetup: "<rootDir>/tests/support/build.js",
   projects: [
     {
       displayName: "fast",

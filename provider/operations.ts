@@ -12,9 +12,10 @@ import { diffToken } from "./diff";
 import { mintToken } from "./mint";
 import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
 
-type CreateResult = pulumi.dynamic.CreateResult<ApiTokenOutputs>;
-type ReadResult = pulumi.dynamic.ReadResult<ApiTokenOutputs>;
-type UpdateResult = pulumi.dynamic.UpdateResult<ApiTokenOutputs>;
+// Pulumi's result types make every field optional; ours always carry them.
+type CreateResult = Required<pulumi.dynamic.CreateResult<ApiTokenOutputs>>;
+type ReadResult = Required<Pick<pulumi.dynamic.ReadResult<ApiTokenOutputs>, "id" | "props">>;
+type UpdateResult = Required<pulumi.dynamic.UpdateResult<ApiTokenOutputs>>;
 
 export function configure(config: ProviderConfig): void {
   configureFromStack(config);

@@ -1,0 +1,96 @@
+/**
+ * The serialized provider executed by Pulumi's own dynamic-provider host over gRPC: configure
+ * with stack config, check, create, read, diff, delete, as the engine would call them.
+ */
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { DIFF_SOME, type DynamicHost, ROOT, startDynamicHost } from "../support/dynamic-host";
+import { useEmulator } from "../support/emulator";
+
+const emulator = useEmulator();
+
+function serializedProvider(): string {
+  const out = execFileSync(
+    process.execPath,
+    [path.join(ROOT, "tests/support/serialize-provider.js"), path.join(ROOT, "dist")],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+    },
+  );
+  return (JSON.parse(out) as { provider: string }).provider;
+}
+
+const hostEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env };
+  delete env.UTHO_API_KEY;
+  delete env.UTHO_TOKEN;
+  delete env.UTHO_BASE_URL;
+  return env;
+};
+
+describe("the serialized provider in Pulumi's dynamic-provider host", () => {
+  const __provider = serializedProvider();
+  let host: DynamicHost;
+  afterEach(() => host?.close());
+
+  it("runs the whole life cycle with credentials from configure()", async () => {
+    host = await startDynamicHost(hostEnv(), ROOT);
+    await host.configure({
+      "utho:apiKey": emulator.current.rootKey,
+      "utho:baseUrl": emulator.current.baseUrl,
+    });
+
+    const checked = await host.check({}, { __provider, namePrefix: "grpc-token", scope: "write" });
+    expect(checked.failures).toEqual([]);
+    expect(checked.inputs).toMatchObject({
+      name: expect.stringMatching(/^grpc-token-[0-9a-f]{8}$/),
+      scope: "write",
+    });
+
+    const created = await host.create(checked.inputs);
+    const [token] = emulator.current.listTokens();
+    expect(created.id).toBe(token?.id);
+    expect(created.properties).toMatchObject({
+      name: token?.name,
+      scope: "write",
+      token: expect.any(String),
+    });
+    expect(created.properties.__provider).toBe(__provider);
+
+    const read = await host.read(created.id, created.properties);
+    expect(read).toEqual(created);
+
+    const diff = await host.diff(created.id, created.properties, { ...checked.inputs, scope: "read" });
+    expect(diff).toEqual({ changes: DIFF_SOME, replaces: ["scope"] });
+
+    await host.delete(created.id, created.properties);
+    expect(emulator.current.listTokens()).toEqual([]);
+    const gone = await host.read(created.id, created.properties);
+    expect(gone.id).toBe("");
+
+    const secret = created.properties.token as string;
+    expect(host.output()).not.toContain(secret);
+    expect(host.output()).not.toContain(emulator.current.rootKey);
+  });
+
+  it("reports check failures naming the property", async () => {
+    host = await startDynamicHost(hostEnv(), ROOT);
+    await host.configure({});
+    const checked = await host.check({}, { __provider, namePrefix: "x", scope: "admin", name: "" });
+    expect(checked.failures).toEqual([
+      { property: "name", reason: "name: must not be empty or only whitespace" },
+      { property: "scope", reason: 'scope: must be "read" or "write"' },
+    ]);
+  });
+
+  it("without credentials, create fails with the documented message and mints nothing", async () => {
+    host = await startDynamicHost(hostEnv(), ROOT);
+    await host.configure({});
+    const checked = await host.check({}, { __provider, namePrefix: "nocreds" });
+    await expect(host.create(checked.inputs)).rejects.toThrow(
+      /Missing Utho credentials .*utho:apiKey.*UTHO_API_KEY/,
+    );
+    expect(emulator.current.countRequests()).toBe(0);
+  });
+});
