@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+import { parseCliArgs, USAGE, UsageError } from "./cli-args";
+import { type RecordedRequest, startEmulator } from "./index";
+
+function logRequest(request: RecordedRequest, durationMs: number): void {
+  // Method, path, status, fault and time only: headers and bodies may carry keys and never reach the log.
+  const fault = request.fault ? ` fault=${request.fault}` : "";
+  process.stderr.write(
+    `${new Date().toISOString()} ${request.method} ${request.path} ${request.status}${fault} ${durationMs.toFixed(1)}ms\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  let command: ReturnType<typeof parseCliArgs>;
+  try {
+    command = parseCliArgs(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`utho-emulator: ${error.message}\nTry --help for usage.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.kind === "help") {
+    process.stdout.write(USAGE);
+    return;
+  }
+
+  const running = await startEmulator({ ...command.options, onRequest: logRequest });
+
+  // A second signal while closing must not close twice; once closed, nothing holds the process open.
+  let closing = false;
+  const shutdown = (): void => {
+    if (closing) return;
+    closing = true;
+    running.close().catch((error: unknown) => {
+      process.stderr.write(`utho-emulator: error while closing: ${String(error)}\n`);
+      process.exitCode = 1;
+    });
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+
+  if (command.options.rootKey === undefined) {
+    process.stderr.write(`utho-emulator: generated root key: ${running.rootKey}\n`);
+  }
+  // Line 1 of stdout is the contract with scripts that start the emulator: nothing may precede it, and
+  // it comes last, so whoever sees it may already send requests and signals.
+  process.stdout.write(`${running.baseUrl}\n`);
+}
+
+main().catch((error: unknown) => {
+  // Start-up failures: port in use, unreadable data file, invalid root key.
+  process.stderr.write(`utho-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,160 @@
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { z } from "zod";
+import { writeFileAtomicSync } from "./atomic-file";
+
+/** Utho's two access scopes: "Read-Only" (`write: "0"`) and "Write" (`write: "1"`). */
+export type Scope = "read" | "write";
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  scope: Scope;
+  /** `YYYY-MM-DD HH:MM:SS` in UTC, the shape Utho's listing uses. */
+  createdAt: string;
+}
+
+interface TokenRecord extends TokenInfo {
+  /** Only the hash is ever kept, in memory and on disk: the clear secret leaves once, in the create reply. */
+  secretSha256: string;
+}
+
+/** Ids look like Utho's (the docs show "176300"); they only ever grow and are never reused. */
+const FIRST_ID = 176300;
+
+const persistedSchema = z.object({
+  version: z.literal(1),
+  nextId: z.number().int().positive(),
+  tokens: z.array(
+    z.object({
+      id: z.string().regex(/^\d+$/),
+      name: z.string(),
+      scope: z.enum(["read", "write"]),
+      createdAt: z.string(),
+      secretSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  ),
+});
+
+type PersistedState = z.infer<typeof persistedSchema>;
+
+const EMPTY_STATE: PersistedState = { version: 1, nextId: FIRST_ID, tokens: [] };
+
+function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret, "utf8").digest("hex");
+}
+
+/** 32 random bytes as 64 hex characters: 256 bits, and safe in any header or shell without quoting. */
+export function generateSecret(): string {
+  return randomBytes(32).toString("hex");
+}
+
+function formatTimestamp(date: Date): string {
+  return date.toISOString().slice(0, 19).replace("T", " ");
+}
+
+function loadState(dataFile: string): PersistedState {
+  if (!existsSync(dataFile)) return EMPTY_STATE;
+  const text = readFileSync(dataFile, "utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`emulator data file ${dataFile} is not valid JSON`, { cause: error });
+  }
+  const parsed = persistedSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`emulator data file ${dataFile} is not an emulator data file: ${parsed.error.message}`, {
+      cause: parsed.error,
+    });
+  }
+  const state = parsed.data;
+  if (state.tokens.some((token) => Number(token.id) >= state.nextId)) {
+    throw new Error(`emulator data file ${dataFile} is inconsistent: a token id is not below nextId`);
+  }
+  return state;
+}
+
+/**
+ * The account's tokens: the root key (given at start, full rights, never listed) plus tokens created
+ * through the API or out of band. Every change is written through to `dataFile`, when there is one,
+ * before it takes effect in memory, so a failed write changes nothing.
+ */
+export class TokenStore {
+  private readonly tokens = new Map<string, TokenRecord>();
+  private readonly idsByHash = new Map<string, string>();
+  private readonly rootHash: string;
+  private nextId: number;
+
+  constructor(
+    rootKey: string,
+    private readonly dataFile?: string,
+  ) {
+    this.rootHash = hashSecret(rootKey);
+    const state = dataFile ? loadState(dataFile) : EMPTY_STATE;
+    if (dataFile) mkdirSync(dirname(dataFile), { recursive: true });
+    this.nextId = state.nextId;
+    for (const token of state.tokens) this.insert(token);
+  }
+
+  /**
+   * The scope a secret grants, or undefined when it is not a live credential. Comparing SHA-256 digests
+   * of the secrets rather than the secrets themselves leaves nothing for a timing attack to learn.
+   */
+  authenticate(secret: string): Scope | undefined {
+    const hash = hashSecret(secret);
+    if (hash === this.rootHash) return "write";
+    const id = this.idsByHash.get(hash);
+    return id === undefined ? undefined : this.tokens.get(id)?.scope;
+  }
+
+  create(name: string, scope: Scope): { id: string; secret: string } {
+    const secret = generateSecret();
+    const record: TokenRecord = {
+      id: String(this.nextId),
+      name,
+      scope,
+      createdAt: formatTimestamp(new Date()),
+      secretSha256: hashSecret(secret),
+    };
+    this.persist(this.nextId + 1, [...this.tokens.values(), record]);
+    this.nextId += 1;
+    this.insert(record);
+    return { id: record.id, secret };
+  }
+
+  delete(id: string): boolean {
+    const record = this.tokens.get(id);
+    if (!record) return false;
+    this.persist(
+      this.nextId,
+      [...this.tokens.values()].filter((token) => token !== record),
+    );
+    this.tokens.delete(id);
+    this.idsByHash.delete(record.secretSha256);
+    return true;
+  }
+
+  /**
+   * Tokens in creation order. `omitNewest` answers as a lagging replica would: without the token from the
+   * most recent create (nextId - 1), if that token still exists.
+   */
+  list(options: { omitNewest?: boolean } = {}): TokenInfo[] {
+    const newestId = String(this.nextId - 1);
+    return [...this.tokens.values()]
+      .filter((token) => !(options.omitNewest && token.id === newestId))
+      .map(({ id, name, scope, createdAt }) => ({ id, name, scope, createdAt }));
+  }
+
+  private insert(record: TokenRecord): void {
+    this.tokens.set(record.id, record);
+    this.idsByHash.set(record.secretSha256, record.id);
+  }
+
+  private persist(nextId: number, tokens: TokenRecord[]): void {
+    if (!this.dataFile) return;
+    const state: PersistedState = { version: 1, nextId, tokens };
+    writeFileAtomicSync(this.dataFile, `${JSON.stringify(state, null, 2)}\n`);
+  }
+}
