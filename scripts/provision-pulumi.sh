@@ -44,7 +44,17 @@ if command -v pulumi >/dev/null 2>&1; then
   log "pulumi on PATH is v${found:-unknown}, older than the SDK's v$required: not used"
 fi
 
+# The dynamic-provider host ships in @pulumi/pulumi as a small script that resolves the package
+# from the program's directory. Next to the CLI, the engine finds it as a bundled plugin.
+bundle_dynamic_provider() {
+  local plugin="$here/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  if [ -f "$plugin" ] && [ ! -x "$(dirname "$1")/pulumi-resource-pulumi-nodejs" ]; then
+    install -m 0755 "$plugin" "$(dirname "$1")/"
+  fi
+}
+
 if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
+  bundle_dynamic_provider "$bin"
   echo "$bin"
   exit 0
 fi
@@ -98,5 +108,6 @@ CGO_ENABLED=0 go build -v -trimpath -tags osusergo,grpcnotrace \
   -o "$bin.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi 2>&1 |
   awk '{n++; if (n%200==0) {printf "[provision-pulumi] %d packages compiled\n", n > "/dev/stderr"}}'
 mv "$bin.tmp" "$bin"
+bundle_dynamic_provider "$bin"
 log "built $("$bin" version) in $((SECONDS - start)) s"
 echo "$bin"

@@ -1,0 +1,69 @@
+/**
+ * "Tokens as code": the root Pulumi program. The stack file lists the tokens; a pull request
+ * edits the list, the pipeline runs `pulumi up`.
+ *
+ * ```yaml
+ * # Pulumi.<stack>.yaml
+ * config:
+ *   utho-tokens:tokens:
+ *     - name: ci-deployer
+ *       scope: write
+ *     - name: grafana-reader   # scope defaults to read
+ * ```
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { ApiToken } from "../provider";
+
+const tokenListSchema = z.array(
+  z
+    .object({
+      name: z.string().min(1, "must not be empty"),
+      scope: z.enum(["read", "write"]).default("read"),
+    })
+    .strict(),
+);
+
+export type TokenList = z.output<typeof tokenListSchema>;
+
+/** Reads and validates `<project>:tokens`, naming the entry and field of any mistake. */
+export function readTokenList(config: pulumi.Config): TokenList {
+  const parsed = tokenListSchema.safeParse(config.getObject<unknown>("tokens") ?? []);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) =>
+      `tokens[${i.path.join("].")}: ${i.message}`.replace("]].", "]."),
+    );
+    throw new Error(`Invalid stack config "tokens": ${problems.join("; ")}`);
+  }
+  const names = parsed.data.map((t) => t.name);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate !== undefined) {
+    throw new Error(`Invalid stack config "tokens": the name "${duplicate}" is listed twice`);
+  }
+  return parsed.data;
+}
+
+export interface TokenFacts {
+  id: pulumi.Output<string>;
+  scope: pulumi.Output<string>;
+  createdAt: pulumi.Output<string>;
+}
+
+export interface TokensAsCodeOutputs {
+  /** Plain facts per token name: id, scope, creation time. */
+  tokens: Record<string, TokenFacts>;
+  /** The secrets per token name. Kept apart: a secret nested among plain values hides them all. */
+  secrets: Record<string, pulumi.Output<string | undefined>>;
+}
+
+/** The program: one ApiToken per listed entry, keyed by name. */
+export function tokensAsCode(): TokensAsCodeOutputs {
+  const outputs: TokensAsCodeOutputs = { tokens: {}, secrets: {} };
+  for (const entry of readTokenList(new pulumi.Config())) {
+    // The logical name is the token name, so reordering the list changes nothing.
+    const token = new ApiToken(entry.name, { name: entry.name, scope: entry.scope });
+    outputs.tokens[entry.name] = { id: token.id, scope: token.scope, createdAt: token.createdAt };
+    outputs.secrets[entry.name] = token.token;
+  }
+  return outputs;
+}
