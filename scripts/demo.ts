@@ -11,15 +11,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator } from "../emulator";
-import { tokensAsCode } from "../program/tokens-as-code";
 import { UthoAuthError, UthoClient } from "../sdk";
 import {
   DEMO_DIR,
   DEMO_PASSPHRASE,
   DEMO_STATE_DIR,
-  openInlineStack,
+  offlineEnv,
   provisionPulumi,
   REPO_ROOT,
+  runPulumi,
 } from "./engine";
 
 /** A root key kept across runs, so the emulator's account survives restarts with its tokens. */
@@ -54,6 +54,11 @@ function printTable(rows: string[][]): void {
   for (const row of rows.slice(1)) console.log(line(row));
 }
 
+interface StackOutputs {
+  tokens?: Record<string, { id: string; scope: string; createdAt: string }>;
+  secrets?: Record<string, string | undefined>;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { destroy: { type: "boolean", default: false } } });
   mkdirSync(DEMO_DIR, { recursive: true });
@@ -64,42 +69,48 @@ async function main(): Promise<void> {
   });
   console.log(`Utho emulator: ${emulator.baseUrl} (data in .demo/emulator.json)`);
   try {
-    const pulumiRoot = provisionPulumi();
-    const stack = await openInlineStack({
-      workDir: REPO_ROOT,
-      projectName: "utho-tokens",
-      stackName: "demo",
-      program: async () => tokensAsCode(),
-      stateDir: DEMO_STATE_DIR,
-      passphrase: DEMO_PASSPHRASE,
-      pulumiRoot,
+    const pulumi = provisionPulumi();
+    const env = {
+      ...process.env,
+      ...offlineEnv(DEMO_STATE_DIR, DEMO_PASSPHRASE),
       // The provider reads its credentials at run time; nothing lands in the state.
-      env: { UTHO_API_KEY: emulator.rootKey, UTHO_BASE_URL: emulator.baseUrl },
-    });
-    const onOutput = (text: string) => process.stdout.write(text);
+      UTHO_API_KEY: emulator.rootKey,
+      UTHO_BASE_URL: emulator.baseUrl,
+    };
+    const run = async (args: string[], echo = true) => {
+      const result = await runPulumi(pulumi, [...args, "--stack", "demo"], { cwd: REPO_ROOT, env, echo });
+      if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code})`);
+      return result;
+    };
+    await run(["stack", "select", "--create"], false);
 
     if (values.destroy) {
-      await stack.destroy({ onOutput });
+      await run(["destroy", "--yes", "--non-interactive"]);
       console.log(`\nDestroyed. Tokens left in the emulator: ${emulator.listTokens().length}`);
       return;
     }
 
-    const result = await stack.up({ onOutput });
-    const facts = (result.outputs.tokens?.value ?? {}) as Record<
-      string,
-      { id: string; scope: string; createdAt: string }
-    >;
-    const secrets = (result.outputs.secrets?.value ?? {}) as Record<string, string | undefined>;
+    await run(["up", "--yes", "--non-interactive"]);
+    // Read back with --show-secrets to prove each secret works; the secrets are never printed.
+    const outputs = JSON.parse(
+      (await run(["stack", "output", "--json", "--show-secrets"], false)).stdout,
+    ) as StackOutputs;
     const utho = new UthoClient({ apiKey: emulator.rootKey, baseUrl: emulator.baseUrl });
 
     const rows = [["name", "scope", "id", "created at", "secret (never shown)"]];
-    for (const [name, token] of Object.entries(facts)) {
-      rows.push([name, token.scope, token.id, token.createdAt, await proveScope(utho, secrets[name])]);
+    for (const [name, token] of Object.entries(outputs.tokens ?? {})) {
+      rows.push([
+        name,
+        token.scope,
+        token.id,
+        token.createdAt,
+        await proveScope(utho, outputs.secrets?.[name]),
+      ]);
     }
     console.log("\nTokens as code: the demo stack");
     printTable(rows);
     console.log(
-      `\nSecrets stay secret: \`npm run pulumi -- stack output --stack demo\` shows [secret].` +
+      "\nSecrets stay secret: `npm run pulumi -- stack output --stack demo` shows [secret]." +
         "\nEdit Pulumi.demo.yaml and run `npm run demo` again to converge; `npm run demo -- --destroy` removes every token.",
     );
   } finally {

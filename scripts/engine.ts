@@ -1,17 +1,11 @@
 /**
- * The real Pulumi engine, offline: finds or builds the CLI (scripts/provision-pulumi.sh) and
- * opens Automation API stacks whose programs run inline in this Node process. Used by the demo,
- * the end-to-end tests and `npm run pulumi`.
- *
- * Why inline programs: the Node.js language host (pulumi-language-nodejs) is an untagged Go
- * module the module proxy here does not serve, so `pulumi up` cannot start a Node program by
- * itself. The Automation API runs the program in this process and drives the same engine, the
- * same state, secrets and dynamic-provider host (`pulumi-resource-pulumi-nodejs`).
+ * The real Pulumi engine, offline: finds or builds the CLI and its Node.js language host
+ * (scripts/provision-pulumi.sh) and runs it with an environment that never reaches the network.
+ * Used by the demo, the end-to-end tests and `npm run pulumi`.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
 
 // This file runs as TypeScript from scripts/ (jest) or compiled from dist/scripts/.
 export const REPO_ROOT = path.resolve(
@@ -25,14 +19,13 @@ export const DEMO_STATE_DIR = path.join(DEMO_DIR, "state");
 /** Guards only the demo's local secrets on this machine; set PULUMI_CONFIG_PASSPHRASE to override. */
 export const DEMO_PASSPHRASE = process.env.PULUMI_CONFIG_PASSPHRASE ?? "utho-demo";
 
-/** The directory holding `bin/pulumi`, provisioned on first use (cached outside the clone). */
+/** The path of a working `pulumi`, provisioned on first use (cached outside the clone). */
 export function provisionPulumi(): string {
   const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts/provision-pulumi.sh")], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const binary = out.trim().split("\n").pop() ?? "";
-  return path.dirname(path.dirname(binary));
+  return out.trim().split("\n").pop() ?? "";
 }
 
 /**
@@ -47,34 +40,42 @@ export function offlineEnv(stateDir: string, passphrase: string): Record<string,
     PULUMI_HOME: path.join(stateDir, ".pulumi-home"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-    // The dynamic-provider plugin is copied next to a provisioned CLI; this is the fallback for
-    // a CLI found on PATH without it (the engine then warns that it uses one from PATH).
-    PATH: `${process.env.PATH ?? ""}${path.delimiter}${path.join(REPO_ROOT, "node_modules/@pulumi/pulumi")}`,
   };
 }
 
-export interface InlineStackOptions {
-  /** Where Pulumi.yaml and Pulumi.<stack>.yaml live. Must be inside the repo (node_modules resolution). */
-  workDir: string;
-  projectName: string;
-  stackName: string;
-  program: PulumiFn;
-  /** Directory of the file backend. */
-  stateDir: string;
-  passphrase: string;
-  /** Extra environment for the engine and its plugins, e.g. UTHO_API_KEY. */
-  env?: Record<string, string>;
-  /** The CLI root from `provisionPulumi()`. */
-  pulumiRoot: string;
+export interface PulumiResult {
+  code: number;
+  stdout: string;
+  stderr: string;
 }
 
-export async function openInlineStack(options: InlineStackOptions): Promise<Stack> {
-  const pulumiCommand = await PulumiCommand.get({ root: options.pulumiRoot, skipVersionCheck: true });
-  const envVars = { ...offlineEnv(options.stateDir, options.passphrase), ...options.env };
-  mkdirSync(options.workDir, { recursive: true });
-  return LocalWorkspace.createOrSelectStack(
-    { projectName: options.projectName, stackName: options.stackName, program: options.program },
-    { workDir: options.workDir, pulumiCommand, envVars },
-  );
+export interface RunOptions {
+  /** Directory holding the program's Pulumi.yaml. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Echo the CLI's output while it runs (the demo); captured either way. */
+  echo?: boolean;
+}
+
+/** Runs `pulumi <args>` and resolves with its exit code and output; never rejects on failure. */
+export function runPulumi(binary: string, args: string[], options: RunOptions): Promise<PulumiResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+      if (options.echo) process.stdout.write(chunk);
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+      if (options.echo) process.stderr.write(chunk);
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
 }

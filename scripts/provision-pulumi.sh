@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# Yields a working `pulumi` CLI for this repo and prints its absolute path on the last line of stdout.
+# Yields a working Pulumi CLI for this repo and prints the path of `pulumi` on the last line of
+# stdout. Next to it are the Node.js language host (`pulumi-language-nodejs`) and the dynamic
+# provider host (`pulumi-resource-pulumi-nodejs`), so the engine finds them as bundled plugins.
 #
 # Order of preference:
-#   1. `pulumi` on PATH, if at least as new as the @pulumi/pulumi in package-lock.json;
+#   1. `pulumi` on PATH, if at least as new as the @pulumi/pulumi in package-lock.json and with
+#      `pulumi-language-nodejs` beside it or on PATH;
 #   2. a cached build outside the clone ($UTHO_PULUMI_CACHE, else $XDG_CACHE_HOME or ~/.cache),
 #      keyed by version, so fresh clones and CI reuse it;
-#   3. a build of the CLI from the Go module proxy (slow the first time: progress goes to stderr);
+#   3. a build from the Go module proxy (slow the first time: progress goes to stderr);
 #   4. otherwise a clear message with the official install command.
 #
-# The Node.js language host (sdk/nodejs/cmd/pulumi-language-nodejs) is an untagged Go module
-# that the module proxy reachable here does not serve, so it is not built: the demo and the
-# end-to-end tests drive the engine through the Automation API with inline programs, which
-# run the program inside the calling Node process and need only this binary.
+# The language host: since mid-2023 it lives in its own module
+# (sdk/nodejs/cmd/pulumi-language-nodejs/v3) that has no tags and that the module proxy reachable
+# here does not serve at any pseudo-version tried. Until then it was part of the tagged
+# github.com/pulumi/pulumi/sdk/v3 module; v3.68.0 is the last release that carries it. That host
+# speaks the same gRPC protocol to the CLI and runs the program with the @pulumi/pulumi installed in
+# node_modules (its `cmd/run`), so the program itself runs on the SDK version this repo pins.
 set -euo pipefail
 
 CLI_VERSION="${UTHO_PULUMI_CLI_VERSION:-3.259.0}"
+LANGUAGE_HOST_SDK_VERSION="3.68.0"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache_root="${UTHO_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/utho-pulumi-tokens}"
 build_dir="$cache_root/pulumi-cli/v$CLI_VERSION"
-bin="$build_dir/bin/pulumi"
+bin_dir="$build_dir/bin"
+ldflag_version="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 
 log() { printf '[provision-pulumi] %s\n' "$*" >&2; }
 
@@ -33,29 +40,31 @@ version_at_least() {
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
 }
 
+# The dynamic-provider host ships in @pulumi/pulumi as a small script that resolves the package
+# from the program's directory, so one copy next to the CLI serves every clone.
+bundle_dynamic_provider() {
+  local plugin="$here/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  if [ -f "$plugin" ] && [ ! -x "$1/pulumi-resource-pulumi-nodejs" ]; then
+    install -m 0755 "$plugin" "$1/"
+  fi
+}
+
 required="$(sdk_version)"
 
 if command -v pulumi >/dev/null 2>&1; then
   found="$(PULUMI_SKIP_UPDATE_CHECK=true pulumi version 2>/dev/null | sed 's/^v//' || true)"
-  if [ -n "$found" ] && version_at_least "$found" "$required"; then
+  path_dir="$(dirname "$(command -v pulumi)")"
+  if [ -n "$found" ] && version_at_least "$found" "$required" &&
+    { [ -x "$path_dir/pulumi-language-nodejs" ] || command -v pulumi-language-nodejs >/dev/null 2>&1; }; then
     command -v pulumi
     exit 0
   fi
-  log "pulumi on PATH is v${found:-unknown}, older than the SDK's v$required: not used"
+  log "pulumi on PATH (v${found:-unknown}) is older than the SDK's v$required or lacks pulumi-language-nodejs: not used"
 fi
 
-# The dynamic-provider host ships in @pulumi/pulumi as a small script that resolves the package
-# from the program's directory. Next to the CLI, the engine finds it as a bundled plugin.
-bundle_dynamic_provider() {
-  local plugin="$here/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
-  if [ -f "$plugin" ] && [ ! -x "$(dirname "$1")/pulumi-resource-pulumi-nodejs" ]; then
-    install -m 0755 "$plugin" "$(dirname "$1")/"
-  fi
-}
-
-if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
-  bundle_dynamic_provider "$bin"
-  echo "$bin"
+if [ -x "$bin_dir/pulumi" ] && [ -x "$bin_dir/pulumi-language-nodejs" ] && "$bin_dir/pulumi" version >/dev/null 2>&1; then
+  bundle_dynamic_provider "$bin_dir"
+  echo "$bin_dir/pulumi"
   exit 0
 fi
 
@@ -65,19 +74,35 @@ if ! version_at_least "$CLI_VERSION" "$required"; then
 fi
 
 if ! command -v go >/dev/null 2>&1; then
-  log "no pulumi CLI found and no Go toolchain to build one."
+  log "no usable pulumi CLI found and no Go toolchain to build one."
   log "Install the CLI the official way:  curl -fsSL https://get.pulumi.com | sh"
   exit 1
 fi
 
-log "building the Pulumi CLI v$CLI_VERSION from the Go module proxy into $build_dir"
-log "(the first build takes several minutes on 2 cores; later runs reuse it)"
-mkdir -p "$build_dir/wrapper" "$build_dir/bin"
-cd "$build_dir/wrapper"
+# Builds main package $3 of module $2 (whose go.mod is written from stdin) into $bin_dir/$4.
+build() {
+  local dir="$build_dir/$1" module="$2" pkg="$3" out="$4" version="$5" start=$SECONDS
+  mkdir -p "$dir" "$bin_dir"
+  cat > "$dir/go.mod"
+  printf '//go:build tools\n\n// Package tools pins the main package so `go mod tidy` keeps its dependencies.\npackage tools\n\nimport _ "%s"\n' \
+    "$pkg" > "$dir/tools.go"
+  log "$out: resolving modules of $module (go mod tidy)…"
+  (cd "$dir" && go mod tidy)
+  log "$out: compiling (one line per 200 packages)…"
+  (cd "$dir" && CGO_ENABLED=0 go build -v -trimpath -tags osusergo,grpcnotrace \
+    -ldflags "-s -w $ldflag_version=v$version" -o "$bin_dir/$out.tmp" "$pkg" 2>&1) |
+    awk '{n++; if (n%200==0) {printf "[provision-pulumi] %d packages compiled\n", n > "/dev/stderr"}}'
+  mv "$bin_dir/$out.tmp" "$bin_dir/$out"
+  log "$out: built in $((SECONDS - start)) s"
+}
 
-# pkg/v3's own go.mod has `replace` directives, which `go install pkg@version` refuses. A
-# wrapper module that requires it, and repeats the replace it needs, builds it instead.
-cat > go.mod <<MOD
+log "building the Pulumi CLI v$CLI_VERSION and the Node.js language host into $bin_dir"
+log "(the first build takes a few minutes on 2 cores; later runs and fresh clones reuse it)"
+
+# pkg/v3's own go.mod has `replace` directives, which `go install pkg@version` refuses; a
+# wrapper module that requires it and repeats the replace it needs builds it instead.
+[ -x "$bin_dir/pulumi" ] || build cli github.com/pulumi/pulumi/pkg/v3 \
+  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi "$CLI_VERSION" <<MOD
 module utho-pulumi-tokens/pulumi-cli-build
 
 go 1.25.11
@@ -89,25 +114,17 @@ require (
 
 replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 MOD
-cat > tools.go <<'GO'
-//go:build tools
 
-// Package tools pins the CLI's main package so `go mod tidy` keeps its dependencies.
-package tools
+[ -x "$bin_dir/pulumi-language-nodejs" ] || build language-host github.com/pulumi/pulumi/sdk/v3 \
+  github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs pulumi-language-nodejs \
+  "$LANGUAGE_HOST_SDK_VERSION" <<MOD
+module utho-pulumi-tokens/pulumi-language-nodejs-build
 
-import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
-GO
+go 1.21
 
-start=$SECONDS
-log "resolving modules (go mod tidy)…"
-go mod tidy -x 2>&1 | grep --line-buffered -E '^# get .*(200|404|410)' | awk '{n++; if (n%100==0) {printf "[provision-pulumi] %d module files fetched\n", n > "/dev/stderr"}}' || true
-go mod tidy
-log "compiling (go build -v prints each package)…"
-CGO_ENABLED=0 go build -v -trimpath -tags osusergo,grpcnotrace \
-  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$CLI_VERSION" \
-  -o "$bin.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi 2>&1 |
-  awk '{n++; if (n%200==0) {printf "[provision-pulumi] %d packages compiled\n", n > "/dev/stderr"}}'
-mv "$bin.tmp" "$bin"
-bundle_dynamic_provider "$bin"
-log "built $("$bin" version) in $((SECONDS - start)) s"
-echo "$bin"
+require github.com/pulumi/pulumi/sdk/v3 v$LANGUAGE_HOST_SDK_VERSION
+MOD
+
+bundle_dynamic_provider "$bin_dir"
+log "ready: $("$bin_dir/pulumi" version)"
+echo "$bin_dir/pulumi"

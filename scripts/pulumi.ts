@@ -5,13 +5,12 @@
  *   npm run pulumi -- stack export --stack demo
  */
 import { spawnSync } from "node:child_process";
-import path from "node:path";
 import { DEMO_PASSPHRASE, DEMO_STATE_DIR, offlineEnv, provisionPulumi, REPO_ROOT } from "./engine";
 
 const env = { ...process.env, ...offlineEnv(DEMO_STATE_DIR, DEMO_PASSPHRASE) };
 // A backend or passphrase the caller chose wins over the demo's.
 if (process.env.PULUMI_BACKEND_URL) env.PULUMI_BACKEND_URL = process.env.PULUMI_BACKEND_URL;
-const result = spawnSync(path.join(provisionPulumi(), "bin/pulumi"), process.argv.slice(2), {
+const result = spawnSync(provisionPulumi(), process.argv.slice(2), {
   cwd: REPO_ROOT,
   env,
   stdio: "inherit",
