@@ -18,7 +18,7 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"],
-      testTimeout: 300000,
+      globalSetup: "<rootDir>/tests/support/provision.js",
     },
   ],
 };

@@ -1,0 +1,148 @@
+/**
+ * The ApiToken resource through the real Pulumi CLI, language host and dynamic-provider host,
+ * against the emulator. One behaviour per test, each on its own stack and emulator.
+ */
+import { provisionPulumi } from "../../scripts/engine";
+import { type E2EProject, openProject } from "../support/e2e";
+
+let pulumiBinary: string;
+let project: E2EProject | undefined;
+beforeAll(() => {
+  pulumiBinary = provisionPulumi();
+});
+afterEach(async () => {
+  await project?.close();
+  project = undefined;
+});
+
+async function open(credentials?: "env" | "config" | "none"): Promise<E2EProject> {
+  project = await openProject("token", pulumiBinary, credentials);
+  return project;
+}
+
+function expectAbsent(texts: string[], ...secrets: string[]): void {
+  const all = texts.join("\n");
+  for (const secret of secrets) expect(all).not.toContain(secret);
+}
+
+it("creates a token; a second up changes nothing", async () => {
+  const p = await open();
+  await p.pulumi(["up", "--yes"]);
+  const [token] = p.emulator.listTokens();
+  expect(p.emulator.listTokens()).toHaveLength(1);
+  expect(token?.name).toMatch(/^token-[0-9a-f]{8}$/);
+  expect(token?.scope).toBe("read");
+  expect((await p.pulumi(["stack", "output", "id"])).stdout.trim()).toBe(token?.id);
+
+  await p.pulumi(["preview", "--expect-no-changes"]);
+  await p.pulumi(["up", "--yes", "--expect-no-changes"]);
+  expect(p.emulator.countRequests("POST")).toBe(1);
+});
+
+it("keeps the secret a secret: [secret] in outputs, encrypted in state, absent from every CLI output", async () => {
+  const p = await open("config");
+  await p.pulumi(["up", "--yes"]);
+  expect((await p.pulumi(["stack", "output"])).stdout).toMatch(/token\s+\[secret\]/);
+  const secret = await p.secretOutput("token");
+  expect(secret).toMatch(/^[0-9a-f]{64}$/);
+
+  const state = await p.exportState();
+  expect(state).toContain('"ciphertext"');
+  // Neither the token's secret nor the provider's own API key is in the state or any output.
+  expectAbsent([state, ...p.transcript], secret, p.emulator.rootKey);
+});
+
+it("stores a small serialized provider that loads the installed package by name", async () => {
+  const p = await open();
+  await p.pulumi(["up", "--yes"]);
+  const deployment = JSON.parse(await p.exportState()) as {
+    deployment: { resources: { type: string; outputs?: { __provider?: string } }[] };
+  };
+  const token = deployment.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+  const provider = token?.outputs?.__provider ?? "";
+  expect(provider).toContain('OPERATIONS_MODULE: "utho-pulumi-tokens/dist/provider/operations"');
+  expect(provider.length).toBeLessThan(4_000);
+  expect(provider).not.toContain(p.emulator.rootKey);
+  process.stdout.write(`__provider in state (installed package): ${provider.length} characters\n`);
+});
+
+it("a scope change replaces the token: the new one is minted before the old one is revoked", async () => {
+  const p = await open();
+  await p.pulumi(["up", "--yes"]);
+  const [old] = p.emulator.listTokens();
+  const oldSecret = await p.secretOutput("token");
+
+  await p.setConfig("scope", "write");
+  const preview = await p.pulumi(["preview", "--diff"]);
+  expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic:Resource: \(replace\)/);
+  expect(preview.stdout).toMatch(/~ scope\s*: "read" => "write"/);
+  p.emulator.resetRequests();
+  await p.pulumi(["up", "--yes"]);
+
+  const writes = p.emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+  expect(writes).toEqual(["POST /v2/api/generate", `DELETE /v2/api/${old?.id}/delete`]);
+  const [current] = p.emulator.listTokens();
+  expect(p.emulator.listTokens()).toHaveLength(1);
+  expect(current?.scope).toBe("write");
+  expect(current?.id).not.toBe(old?.id);
+  // Like Pulumi's own auto-naming, a replacement is a new resource life with a fresh suffix.
+  expect(current?.name).toMatch(/^token-[0-9a-f]{8}$/);
+  expect(current?.name).not.toBe(old?.name);
+  expect(await p.secretOutput("token")).not.toBe(oldSecret);
+});
+
+it("a token deleted out of band is dropped by refresh and recreated by the next up", async () => {
+  const p = await open();
+  await p.pulumi(["up", "--yes"]);
+  const [original] = p.emulator.listTokens();
+  p.emulator.deleteTokenOutOfBand(original?.id ?? "");
+
+  const refresh = await p.pulumi(["refresh", "--yes"]);
+  expect(refresh.stdout).toMatch(/- .*token.*deleted/);
+  await p.pulumi(["up", "--yes"]);
+  const [recreated] = p.emulator.listTokens();
+  expect(p.emulator.listTokens()).toHaveLength(1);
+  expect(recreated?.id).not.toBe(original?.id);
+  expect((await p.pulumi(["stack", "output", "id"])).stdout.trim()).toBe(recreated?.id);
+});
+
+it("a refresh that Utho answers with 401 fails and forgets nothing", async () => {
+  const p = await open();
+  await p.pulumi(["up", "--yes"]);
+  const before = await p.secretOutput("token");
+  const refresh = await p.pulumi(["refresh", "--yes"], {
+    expectFailure: true,
+    env: { UTHO_API_KEY: "revoked-key-0123456789" },
+  });
+  expect(refresh.stdout).toMatch(/HTTP 401/);
+  await p.pulumi(["preview", "--expect-no-changes"]);
+  expect(p.emulator.listTokens()).toHaveLength(1);
+  expect(await p.secretOutput("token")).toBe(before);
+});
+
+it("destroy leaves zero tokens", async () => {
+  const p = await open();
+  await p.setConfig("scope", "write");
+  await p.pulumi(["up", "--yes"]);
+  expect(p.emulator.listTokens()).toHaveLength(1);
+  await p.pulumi(["destroy", "--yes"]);
+  expect(p.emulator.listTokens()).toEqual([]);
+});
+
+it("without credentials, up fails with the documented message and mints nothing", async () => {
+  const p = await open("none");
+  const result = await p.pulumi(["up", "--yes"], { expectFailure: true });
+  expect(`${result.stdout}${result.stderr}`).toMatch(
+    /Missing Utho credentials for the ApiToken provider: set the stack config with `pulumi config set --secret utho:apiKey <key>`, or the UTHO_API_KEY \(or UTHO_TOKEN\) environment variable\./,
+  );
+  expect(p.emulator.countRequests()).toBe(0);
+  expect(p.emulator.listTokens()).toEqual([]);
+});
+
+it("bad input fails before any API call, naming the property", async () => {
+  const p = await open();
+  await p.setConfig("scope", "admin");
+  const result = await p.pulumi(["up", "--yes"], { expectFailure: true });
+  expect(`${result.stdout}${result.stderr}`).toContain('scope: must be "read" or "write"');
+  expect(p.emulator.countRequests()).toBe(0);
+});

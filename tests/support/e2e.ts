@@ -1,0 +1,114 @@
+/**
+ * End-to-end harness: a tiny Pulumi program from tests/e2e/programs, set up the way a user's
+ * project is (this package installed in its node_modules), run through the real CLI against a
+ * fresh emulator, with its own file backend. Every CLI output is kept so tests can search it.
+ */
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { type RunningEmulator, startEmulator } from "../../emulator";
+import { offlineEnv, type PulumiResult, REPO_ROOT, runPulumi } from "../../scripts/engine";
+
+// Each test runs several CLI commands of a few seconds each. (jest reads testTimeout only from
+// the top-level config, not from a project's, so the e2e files set it here.)
+jest.setTimeout(120_000);
+
+export const E2E_DIR = path.join(REPO_ROOT, ".e2e");
+const STACK = "e2e";
+
+export interface E2EProject {
+  dir: string;
+  emulator: RunningEmulator;
+  /** Output of every CLI run except the ones made with `{ secret: true }`. */
+  transcript: string[];
+  /** Runs `pulumi <args> --stack e2e --non-interactive`; fails the test on a non-zero exit unless told. */
+  pulumi(args: string[], options?: RunOptions): Promise<PulumiResult>;
+  setConfig(key: string, value: string, options?: { secret?: boolean }): Promise<void>;
+  /** The secret `token` output in clear, read with --show-secrets (kept out of the transcript). */
+  secretOutput(name: string): Promise<string>;
+  exportState(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export type Credentials = "env" | "config" | "none";
+
+export interface RunOptions {
+  /** The command is expected to fail (non-zero exit). */
+  expectFailure?: boolean;
+  /** Its output holds a secret on purpose: keep it out of the transcript. */
+  secret?: boolean;
+  /** Environment overrides for this run only, e.g. a revoked API key. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The package as npm would install it: a copy of package.json and dist/ in node_modules. */
+function installPackage(projectDir: string): void {
+  const pkg = path.join(projectDir, "node_modules/utho-pulumi-tokens");
+  mkdirSync(pkg, { recursive: true });
+  cpSync(path.join(REPO_ROOT, "package.json"), path.join(pkg, "package.json"));
+  cpSync(path.join(REPO_ROOT, "dist"), path.join(pkg, "dist"), { recursive: true });
+  // Its dependencies resolve from the repo's node_modules, one directory up the tree from .e2e;
+  // a symlink keeps @pulumi/pulumi a single instance for the program and the provider host.
+  symlinkSync(path.join(REPO_ROOT, "node_modules/@pulumi"), path.join(projectDir, "node_modules/@pulumi"));
+}
+
+export async function openProject(
+  program: string,
+  pulumiBinary: string,
+  credentials: Credentials = "env",
+): Promise<E2EProject> {
+  mkdirSync(E2E_DIR, { recursive: true });
+  const dir = mkdtempSync(path.join(E2E_DIR, `${program}-`));
+  cpSync(path.join(REPO_ROOT, "tests/e2e/programs", program), dir, { recursive: true });
+  installPackage(dir);
+  const emulator = await startEmulator();
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...offlineEnv(path.join(dir, ".state"), "e2e-passphrase"),
+  };
+  for (const name of ["UTHO_API_KEY", "UTHO_TOKEN", "UTHO_BASE_URL"]) delete env[name];
+  if (credentials === "env") {
+    env.UTHO_API_KEY = emulator.rootKey;
+    env.UTHO_BASE_URL = emulator.baseUrl;
+  }
+
+  const transcript: string[] = [];
+  const pulumi: E2EProject["pulumi"] = async (args, options = {}) => {
+    const result = await runPulumi(pulumiBinary, [...args, "--stack", STACK, "--non-interactive"], {
+      cwd: dir,
+      env: { ...env, ...options.env },
+    });
+    if (!options.secret) transcript.push(result.stdout, result.stderr);
+    const failed = result.code !== 0;
+    if (failed !== Boolean(options.expectFailure)) {
+      throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    }
+    return result;
+  };
+  const setConfig: E2EProject["setConfig"] = async (key, value, options = {}) => {
+    await pulumi(["config", "set", ...(options.secret ? ["--secret"] : []), key, value], {
+      secret: options.secret,
+    });
+  };
+
+  await pulumi(["stack", "init"]);
+  if (credentials === "config") {
+    await setConfig("utho:apiKey", emulator.rootKey, { secret: true });
+    await setConfig("utho:baseUrl", emulator.baseUrl);
+  }
+
+  return {
+    dir,
+    emulator,
+    transcript,
+    pulumi,
+    setConfig,
+    secretOutput: async (name) =>
+      (await pulumi(["stack", "output", name, "--show-secrets"], { secret: true })).stdout.trim(),
+    exportState: async () => (await pulumi(["stack", "export"])).stdout,
+    close: async () => {
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
