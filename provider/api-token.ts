@@ -19,6 +19,11 @@ export interface ApiTokenArgs {
   name?: pulumi.Input<string>;
   /** Bring an existing token under management instead of minting one. Requires `name`. */
   adopt?: pulumi.Input<ApiTokenAdoptArgs>;
+  /**
+   * Rotation trigger: any change of this value mints a new token, then revokes the old one
+   * (create before delete). Use a period ("2026-Q4") or a counter. Adding or removing it rotates too.
+   */
+  rotation?: pulumi.Input<string>;
 }
 
 /**
@@ -45,6 +50,7 @@ export class ApiToken extends pulumi.dynamic.Resource {
       name: args.name,
       scope: args.scope,
       adopt: args.adopt,
+      rotation: args.rotation,
       namePrefix: name,
       createdAt: undefined,
       token: undefined,

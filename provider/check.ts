@@ -38,6 +38,7 @@ const inputSchema = z
     name: knownString(tokenNameProblem).optional(),
     scope: knownString(tokenScopeProblem).optional(),
     adopt: adoptSchema.optional(),
+    rotation: z.string().max(256, "must be at most 256 characters").optional(),
     namePrefix: z.string().optional(),
     autoNamed: z.boolean().optional(),
     __provider: z.string().optional(),
@@ -49,7 +50,7 @@ function failuresOf(error: z.ZodError): pulumi.dynamic.CheckFailure[] {
     if (issue.code === "unrecognized_keys") {
       return issue.keys.map((key) => ({
         property: [...issue.path, key].join("."),
-        reason: `unknown property "${[...issue.path, key].join(".")}": ApiToken accepts name, scope and adopt`,
+        reason: `unknown property "${[...issue.path, key].join(".")}": ApiToken accepts name, scope, rotation and adopt`,
       }));
     }
     const property = issue.path.join(".");
@@ -87,6 +88,7 @@ export function checkInputs(
     // Least privilege by default.
     scope: (input.scope ?? "read") as ApiTokenInputs["scope"],
     ...(input.adopt ? { adopt: input.adopt } : {}),
+    ...(input.rotation === undefined ? {} : { rotation: input.rotation }),
     ...(input.namePrefix ? { namePrefix: input.namePrefix } : {}),
     ...(autoNamed ? { autoNamed } : {}),
   };

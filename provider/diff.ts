@@ -1,6 +1,6 @@
 /**
  * `diff`: Utho cannot rename a token or change its scope, so a change to either means a new
- * token (a replacement of exactly those properties). Pointing `adopt.id` at another token
+ * token (a replacement of exactly those properties); so does a change of `rotation`. Pointing `adopt.id` at another token
  * replaces too (the resource becomes that token). A newly supplied `adopt.token` needs no new
  * token and goes through `update`.
  */
@@ -8,7 +8,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "./check";
 import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
 
-const REPLACING_PROPERTIES = ["name", "scope"] as const;
+// `rotation` exists only to force a new token when its value changes.
+const REPLACING_PROPERTIES = ["name", "scope", "rotation"] as const;
 
 export function diffToken(
   id: string,

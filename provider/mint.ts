@@ -8,27 +8,33 @@
  *    only then try again, so a retry can never leave a second token behind;
  * 3. find the id by listing until exactly one new token carries our name and scope; several
  *    candidates fail loudly rather than guess.
+ *
+ * Steps 2's clean-up and 3 run while a token may exist that nobody else knows about, so they
+ * persist through transient failures (on top of the SDK's own retries) before giving up, and
+ * when they do give up the error names the token to delete.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   type TokenScope,
   UthoApiError,
   type UthoApiToken,
+  UthoAuthError,
   type UthoClient,
   UthoConnectionError,
+  UthoNotFoundError,
   UthoResponseError,
 } from "../sdk";
 import { ApiTokenProviderError, describe } from "./errors";
 
 export interface MintOptions {
-  /** Waits between list calls while the new token is not listed yet. */
-  identifyDelaysMs: readonly number[];
+  /** Waits between attempts of a step that must not give up early (finding the id, cleaning up). */
+  persistDelaysMs: readonly number[];
   /** POST attempts, counting the first; each repeat follows a verified clean-up. */
   maxCreateAttempts: number;
 }
 
 export const DEFAULT_MINT_OPTIONS: MintOptions = {
-  identifyDelaysMs: [250, 500, 1000, 2000, 4000],
+  persistDelaysMs: [250, 500, 1000, 2000, 4000],
   maxCreateAttempts: 2,
 };
 
@@ -54,36 +60,54 @@ function mayHaveMinted(error: unknown): boolean {
   return error instanceof UthoResponseError;
 }
 
+/**
+ * Runs `step` until it returns a value, waiting `delays` between tries. A rejected key is final:
+ * asking again cannot help. Returns the last error when the delays run out.
+ */
+async function persist<T>(
+  delays: readonly number[],
+  step: () => Promise<T | undefined>,
+): Promise<{ value: T } | { error: unknown }> {
+  let lastError: unknown;
+  for (let i = 0; ; i++) {
+    try {
+      const value = await step();
+      if (value !== undefined) return { value };
+    } catch (error) {
+      if (error instanceof UthoAuthError || error instanceof ApiTokenProviderError) return { error };
+      lastError = error;
+    }
+    const delay = delays[i];
+    if (delay === undefined) return { error: lastError };
+    await sleep(delay);
+  }
+}
+
 /** Deletes tokens Utho may have minted for a failed POST. Throws if it cannot make sure. */
 async function removeUnclaimed(
   client: UthoClient,
   wanted: Wanted,
   before: ReadonlySet<string>,
   cause: unknown,
-) {
-  let strays: UthoApiToken[];
-  try {
-    strays = (await client.apiTokens.list()).filter(isNewMatch(wanted, before));
-  } catch (listError) {
+  options: MintOptions,
+): Promise<void> {
+  const cleaned = await persist(options.persistDelaysMs, async () => {
+    for (const stray of (await client.apiTokens.list()).filter(isNewMatch(wanted, before))) {
+      try {
+        await client.apiTokens.delete(stray.id);
+      } catch (error) {
+        if (!(error instanceof UthoNotFoundError)) throw error;
+      }
+    }
+    return true;
+  });
+  if ("error" in cleaned) {
     throw new ApiTokenProviderError(
-      `Creating token "${wanted.name}" failed (${describe(cause)}) and checking for a token it may ` +
-        `have minted failed too (${describe(listError)}). Look for a token named "${wanted.name}" in the ` +
+      `Creating token "${wanted.name}" failed (${describe(cause)}), and making sure it left no token ` +
+        `behind failed too (${describe(cleaned.error)}). Look for a token named "${wanted.name}" in the ` +
         "Utho console and delete it before running again.",
       { cause },
     );
-  }
-  for (const stray of strays) {
-    try {
-      await client.apiTokens.delete(stray.id);
-    } catch (deleteError) {
-      if (deleteError instanceof UthoApiError && deleteError.status === 404) continue;
-      throw new ApiTokenProviderError(
-        `Creating token "${wanted.name}" failed (${describe(cause)}); it minted token id ${stray.id}, ` +
-          `which could not be deleted (${describe(deleteError)}). Delete token ${stray.id} ` +
-          `("${wanted.name}") in the Utho console.`,
-        { cause },
-      );
-    }
   }
 }
 
@@ -98,7 +122,7 @@ async function postOnce(
       return (await client.apiTokens.create(wanted)).token;
     } catch (error) {
       if (!mayHaveMinted(error)) throw error;
-      await removeUnclaimed(client, wanted, before, error);
+      await removeUnclaimed(client, wanted, before, error, options);
       if (attempt >= options.maxCreateAttempts) {
         throw new ApiTokenProviderError(
           `Creating token "${wanted.name}" failed (${describe(error)}); nothing was left behind. Run again.`,
@@ -115,9 +139,8 @@ async function identify(
   before: ReadonlySet<string>,
   options: MintOptions,
 ): Promise<UthoApiToken> {
-  for (let i = 0; ; i++) {
+  const found = await persist(options.persistDelaysMs, async () => {
     const candidates = (await client.apiTokens.list()).filter(isNewMatch(wanted, before));
-    if (candidates.length === 1) return candidates[0] as UthoApiToken;
     if (candidates.length > 1) {
       throw new ApiTokenProviderError(
         `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
@@ -126,15 +149,18 @@ async function identify(
           "the Utho console and run again.",
       );
     }
-    const delay = options.identifyDelaysMs[i];
-    if (delay === undefined) {
-      throw new ApiTokenProviderError(
-        `Token "${wanted.name}" was minted but never appeared in Utho's token list, so its id is unknown ` +
-          `and it cannot be managed. Delete the token named "${wanted.name}" in the Utho console.`,
-      );
-    }
-    await sleep(delay);
-  }
+    return candidates[0];
+  });
+  if ("value" in found) return found.value;
+  if (found.error instanceof ApiTokenProviderError) throw found.error;
+  const reason = found.error
+    ? `listing tokens to find its id failed (${describe(found.error)})`
+    : "it never appeared in Utho's token list";
+  throw new ApiTokenProviderError(
+    `Token "${wanted.name}" was minted, but ${reason}, so its id is unknown and it cannot be managed. ` +
+      `Delete the token named "${wanted.name}" in the Utho console.`,
+    { cause: found.error },
+  );
 }
 
 export async function mintToken(
@@ -144,16 +170,6 @@ export async function mintToken(
 ): Promise<MintedToken> {
   const before = new Set((await client.apiTokens.list()).map((t) => t.id));
   const token = await postOnce(client, wanted, before, options);
-  let found: UthoApiToken;
-  try {
-    found = await identify(client, wanted, before, options);
-  } catch (error) {
-    if (error instanceof ApiTokenProviderError) throw error;
-    throw new ApiTokenProviderError(
-      `Token "${wanted.name}" was minted, but listing tokens to find its id failed (${describe(error)}). ` +
-        `Delete the token named "${wanted.name}" in the Utho console before running again.`,
-      { cause: error },
-    );
-  }
+  const found = await identify(client, wanted, before, options);
   return { id: found.id, token, createdAt: found.createdAt };
 }

@@ -36,6 +36,7 @@ function outputsOf(inputs: ApiTokenInputs, createdAt: string, token: string | un
     scope: inputs.scope,
     createdAt,
     ...(token === undefined ? {} : { token }),
+    ...(inputs.rotation === undefined ? {} : { rotation: inputs.rotation }),
     ...(inputs.namePrefix === undefined ? {} : { namePrefix: inputs.namePrefix }),
     ...(inputs.autoNamed ? { autoNamed: true } : {}),
   };

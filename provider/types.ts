@@ -13,6 +13,8 @@ export interface ApiTokenInputs {
   name: string;
   scope: TokenScope;
   adopt?: AdoptSpec;
+  /** Any change of this value rotates the token: a new one is minted, then the old one revoked. */
+  rotation?: string;
   /** The resource's logical name, the stem of an auto-generated `name`. */
   namePrefix?: string;
   /** True when `name` was generated; it then stays the same for the resource's life. */
@@ -26,6 +28,7 @@ export interface ApiTokenOutputs {
   createdAt: string;
   /** The secret. Present when minted by the provider or supplied with `adopt.token`. */
   token?: string;
+  rotation?: string;
   namePrefix?: string;
   autoNamed?: boolean;
 }

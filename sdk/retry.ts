@@ -25,7 +25,9 @@ export const DEFAULT_RETRY_DELAYS: RetryDelays = {
 export type AttemptFailure =
   | { kind: "status"; status: number }
   /** `sent`: the request left this process, so the server may have acted on it. */
-  | { kind: "connection"; sent: boolean };
+  | { kind: "connection"; sent: boolean }
+  /** A 2xx whose body is not JSON, typically a gateway's HTML page: the server may have acted. */
+  | { kind: "malformed" };
 
 /**
  * Whether an attempt may be repeated. Utho has no idempotency key, so a POST (which mints a
@@ -33,6 +35,8 @@ export type AttemptFailure =
  */
 export function shouldRetry(method: string, failure: AttemptFailure): boolean {
   const idempotent = method === "GET" || method === "DELETE";
+  // A garbled success may hide a committed POST; a GET or DELETE can simply ask again.
+  if (failure.kind === "malformed") return idempotent;
   if (failure.kind === "connection") {
     // Never reached the server (refused, DNS): safe for any method.
     if (!failure.sent) return true;

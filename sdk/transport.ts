@@ -130,18 +130,14 @@ function statusError(
   return new UthoApiError(req, status, message);
 }
 
-/** Decodes a 2xx body: JSON, `status` not "error", then the endpoint's schema. */
+/** Decodes a 2xx JSON body: `status` not "error", then the endpoint's schema. */
 function decodeSuccess<S extends z.ZodType>(
   req: RequestDescription,
   response: RawResponse,
+  json: unknown,
   schema: S,
 ): z.output<S> {
-  const json = parseJson(response.text);
-  if (!json.ok) {
-    const contentType = headerValue(response.headers, "content-type") ?? "no content type";
-    throw new UthoResponseError(req, response.status, `response body is not JSON (${contentType})`);
-  }
-  const envelope = envelopeSchema.safeParse(json.value);
+  const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) {
     throw new UthoResponseError(req, response.status, "response body is not a JSON object", {
       cause: envelope.error,
@@ -154,7 +150,7 @@ function decodeSuccess<S extends z.ZodType>(
       envelopeMessage(envelope.data) ?? 'Utho reported status "error"',
     );
   }
-  const parsed = schema.safeParse(json.value);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
     throw new UthoResponseError(req, response.status, `unexpected response shape: ${issues}`, {
@@ -162,6 +158,35 @@ function decodeSuccess<S extends z.ZodType>(
     });
   }
   return parsed.data;
+}
+
+type Outcome<T> = { value: T } | { error: Error; failure: AttemptFailure; retryAfterMs?: number };
+
+/** What one response means: a decoded value, or an error and how to treat it for retrying. */
+function outcomeOf<S extends z.ZodType>(
+  settings: TransportSettings,
+  req: RequestDescription,
+  response: RawResponse,
+  schema: S,
+): Outcome<z.output<S>> {
+  if (response.status >= 200 && response.status < 300) {
+    const json = parseJson(response.text);
+    if (json.ok) return { value: decodeSuccess(req, response, json.value, schema) };
+    const contentType = headerValue(response.headers, "content-type") ?? "no content type";
+    return {
+      error: new UthoResponseError(req, response.status, `response body is not JSON (${contentType})`),
+      failure: { kind: "malformed" },
+    };
+  }
+  const retryAfterMs = parseRetryAfter(
+    headerValue(response.headers, "retry-after"),
+    settings.retryDelays.maxRetryAfterMs,
+  );
+  return {
+    error: statusError(req, response, retryAfterMs),
+    failure: { kind: "status", status: response.status },
+    retryAfterMs,
+  };
 }
 
 /** Sends a request with retries and returns the validated body. */
@@ -175,22 +200,10 @@ export async function send<S extends z.ZodType>(
   const req: RequestDescription = { method, path };
   for (let retry = 0; ; retry++) {
     const result = await attempt(settings, req, body);
-    let failure: AttemptFailure;
-    let error: Error;
-    let retryAfterMs: number | undefined;
-    if ("error" in result) {
-      ({ failure, error } = result);
-    } else {
-      const { response } = result;
-      if (response.status >= 200 && response.status < 300) return decodeSuccess(req, response, schema);
-      retryAfterMs = parseRetryAfter(
-        headerValue(response.headers, "retry-after"),
-        settings.retryDelays.maxRetryAfterMs,
-      );
-      failure = { kind: "status", status: response.status };
-      error = statusError(req, response, retryAfterMs);
-    }
-    if (retry >= settings.maxRetries || !shouldRetry(method, failure)) throw error;
+    const outcome = "error" in result ? result : outcomeOf(settings, req, result.response, schema);
+    if ("value" in outcome) return outcome.value;
+    const retryAfterMs = "retryAfterMs" in outcome ? outcome.retryAfterMs : undefined;
+    if (retry >= settings.maxRetries || !shouldRetry(method, outcome.failure)) throw outcome.error;
     await sleep(retryDelayMs(retry + 1, retryAfterMs, settings.retryDelays));
   }
 }

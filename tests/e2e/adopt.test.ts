@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 async function adoptHandMade(retain: boolean) {
-  project = await openProject("adopt", pulumiBinary);
+  project = await openProject("tests/e2e/programs/adopt", pulumiBinary);
   const p = project;
   const handMade = p.emulator.createTokenOutOfBand("hand-made", "write");
   await p.setConfig("name", "hand-made");

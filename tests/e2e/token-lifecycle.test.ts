@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function open(credentials?: "env" | "config" | "none"): Promise<E2EProject> {
-  project = await openProject("token", pulumiBinary, credentials);
+  project = await openProject("tests/e2e/programs/token", pulumiBinary, credentials);
   return project;
 }
 
@@ -88,6 +88,26 @@ it("a scope change replaces the token: the new one is minted before the old one 
   // Like Pulumi's own auto-naming, a replacement is a new resource life with a fresh suffix.
   expect(current?.name).toMatch(/^token-[0-9a-f]{8}$/);
   expect(current?.name).not.toBe(old?.name);
+  expect(await p.secretOutput("token")).not.toBe(oldSecret);
+});
+
+it("a new rotation value rotates an explicitly named token: new secret first, old one revoked", async () => {
+  const p = await open();
+  await p.setConfig("name", "deployer");
+  await p.setConfig("rotation", "2026-Q3");
+  await p.pulumi(["up", "--yes"]);
+  const [old] = p.emulator.listTokens();
+  const oldSecret = await p.secretOutput("token");
+
+  await p.setConfig("rotation", "2026-Q4");
+  p.emulator.resetRequests();
+  await p.pulumi(["up", "--yes"]);
+  const writes = p.emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+  expect(writes).toEqual(["POST /v2/api/generate", `DELETE /v2/api/${old?.id}/delete`]);
+  const [current] = p.emulator.listTokens();
+  expect(p.emulator.listTokens()).toHaveLength(1);
+  expect(current).toMatchObject({ name: "deployer", scope: "read" });
+  expect(current?.id).not.toBe(old?.id);
   expect(await p.secretOutput("token")).not.toBe(oldSecret);
 });
 

@@ -46,6 +46,7 @@ describe("check", () => {
     ["long name", { name: "n".repeat(65) }, "name", /name: must be at most 64 characters/],
     ["control character", { name: "bad\tname" }, "name", /name: must not contain control characters/],
     ["unknown property", { scopes: "read" }, "scopes", /unknown property "scopes"/],
+    ["numeric rotation", { rotation: 3 }, "rotation", /rotation: Invalid input: expected string/],
     [
       "unknown adopt property",
       { name: "a", adopt: { idd: "1" } },
@@ -88,6 +89,7 @@ describe("diff", () => {
   it.each([
     ["scope", { name: "ci", scope: "write" as const }, ["scope"]],
     ["name", { name: "cd", scope: "read" as const }, ["name"]],
+    ["rotation", { name: "ci", scope: "read" as const, rotation: "2026-Q4" }, ["rotation"]],
     ["both", { name: "cd", scope: "write" as const }, ["name", "scope"]],
     ["unknown name", { name: UNKNOWN, scope: "read" as const }, ["name"]],
   ])("replaces exactly the changed %s", (_label, news, replaces) => {

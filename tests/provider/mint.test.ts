@@ -2,7 +2,7 @@ import { mintToken } from "../../provider/mint";
 import { clientFor, requestLog, useEmulator } from "../support/emulator";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
-const FAST = { identifyDelaysMs: [1, 1, 1], maxCreateAttempts: 2 };
+const FAST = { persistDelaysMs: [1, 1, 1], maxCreateAttempts: 2 };
 const wanted = { name: "ci-deployer", scope: "write" as const };
 
 async function authenticates(secret: string): Promise<boolean> {
@@ -64,6 +64,39 @@ describe("mintToken", () => {
     expect(emulator.current.listTokens()).toEqual([]);
   });
 
+  it("persists through failed lists after the POST, so the minted token is not orphaned", async () => {
+    const utho = clientFor(emulator.current);
+    const create = utho.apiTokens.create.bind(utho.apiTokens);
+    utho.apiTokens.create = async (params) => {
+      const result = await create(params);
+      // Utho answers the next two listings with 200 {"status":"error"}, which the SDK does not retry.
+      emulator.current.injectFault({ kind: "status-error", method: "GET", times: 2 });
+      return result;
+    };
+    const minted = await mintToken(utho, wanted, FAST);
+    expect(emulator.current.listTokens().map((t) => t.id)).toEqual([minted.id]);
+    expect(requestLog(emulator.current).slice(2)).toEqual([
+      "GET /v2/api 200",
+      "GET /v2/api 200",
+      "GET /v2/api 200",
+    ]);
+  });
+
+  it("persists through a failing clean-up after a lost response: one token remains, ours", async () => {
+    emulator.current.injectFault({ kind: "lost-response", method: "POST" });
+    const utho = clientFor(emulator.current);
+    const list = utho.apiTokens.list.bind(utho.apiTokens);
+    let calls = 0;
+    utho.apiTokens.list = async () => {
+      // The clean-up's first delete is refused with 200 {"status":"error"}.
+      if (++calls === 2) emulator.current.injectFault({ kind: "status-error", method: "DELETE" });
+      return list();
+    };
+    const minted = await mintToken(utho, wanted, FAST);
+    expect(emulator.current.listTokens().map((t) => t.id)).toEqual([minted.id]);
+    expect(emulator.current.countRequests("DELETE")).toBe(2);
+  });
+
   it("rides out bursts of 429s on every call, never minting twice", async () => {
     emulator.current.injectFault({ kind: "429", method: "GET", times: 2 });
     emulator.current.injectFault({ kind: "429", method: "POST", times: 3 });
@@ -112,7 +145,7 @@ describe("mintToken", () => {
       times: Number.POSITIVE_INFINITY,
     });
     await expect(mintToken(clientFor(emulator.current), wanted, FAST)).rejects.toThrow(
-      'Token "ci-deployer" was minted but never appeared in Utho\'s token list, so its id is unknown and it cannot be managed. Delete the token named "ci-deployer" in the Utho console.',
+      'Token "ci-deployer" was minted, but it never appeared in Utho\'s token list, so its id is unknown and it cannot be managed. Delete the token named "ci-deployer" in the Utho console.',
     );
   });
 });

@@ -90,7 +90,7 @@ describe("UthoClient against the emulator", () => {
   });
 
   it("names a non-JSON body in a UthoResponseError", async () => {
-    emulator.current.injectFault({ kind: "bad-json", method: "GET" });
+    emulator.current.injectFault({ kind: "bad-json", method: "GET", times: Number.POSITIVE_INFINITY });
     await expect(clientFor(emulator.current).apiTokens.list()).rejects.toMatchObject({
       name: "UthoResponseError",
       code: "UTHO_BAD_RESPONSE",

@@ -15,12 +15,16 @@ import { clientFor, requestLog, useEmulator, waitFor } from "../support/emulator
 const emulator = useEmulator({ slowMs: 400 });
 
 describe("GET and DELETE retry on transient failures", () => {
-  it.each(["500", "503", "429", "reset"] as const)("a GET retries after %s and succeeds", async (kind) => {
-    emulator.current.injectFault({ kind, method: "GET", path: "/v2/api" });
-    await expect(clientFor(emulator.current).apiTokens.list()).resolves.toEqual([]);
-    const first = kind === "reset" ? "reset" : kind;
-    expect(requestLog(emulator.current)).toEqual([`GET /v2/api ${first}`, "GET /v2/api 200"]);
-  });
+  it.each(["500", "503", "429", "reset", "bad-json"] as const)(
+    "a GET retries after %s and succeeds",
+    async (kind) => {
+      emulator.current.injectFault({ kind, method: "GET", path: "/v2/api" });
+      await expect(clientFor(emulator.current).apiTokens.list()).resolves.toEqual([]);
+      // A gateway page comes with a 200; a dropped connection is recorded as "reset".
+      const first = kind === "bad-json" ? "200" : kind;
+      expect(requestLog(emulator.current)).toEqual([`GET /v2/api ${first}`, "GET /v2/api 200"]);
+    },
+  );
 
   it("gives up after maxRetries with the last error", async () => {
     emulator.current.injectFault({ kind: "503", method: "GET", times: Number.POSITIVE_INFINITY });
@@ -66,6 +70,14 @@ describe("GET and DELETE retry on transient failures", () => {
 });
 
 describe("POST api/generate is never retried blindly", () => {
+  it("an unreadable 2xx is not retried: it may have minted", async () => {
+    emulator.current.injectFault({ kind: "bad-json", method: "POST" });
+    await expect(
+      clientFor(emulator.current).apiTokens.create({ name: "ci", scope: "read" }),
+    ).rejects.toBeInstanceOf(UthoResponseError);
+    expect(requestLog(emulator.current)).toEqual(["POST /v2/api/generate 200"]);
+  });
+
   it.each(["500", "503"] as const)("a %s is not retried", async (kind) => {
     emulator.current.injectFault({ kind, method: "POST" });
     await expect(

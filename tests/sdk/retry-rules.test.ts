@@ -12,6 +12,7 @@ describe("shouldRetry", () => {
     ["404", { kind: "status", status: 404 }, false, false],
     ["connection refused", { kind: "connection", sent: false }, true, true],
     ["connection lost after sending", { kind: "connection", sent: true }, true, false],
+    ["2xx body that is not JSON", { kind: "malformed" }, true, false],
   ];
   it.each(table)("%s", (_label, failure, idempotent, post) => {
     expect(shouldRetry("GET", failure)).toBe(idempotent);

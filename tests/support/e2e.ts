@@ -51,20 +51,27 @@ function installPackage(projectDir: string): void {
   symlinkSync(path.join(REPO_ROOT, "node_modules/@pulumi"), path.join(projectDir, "node_modules/@pulumi"));
 }
 
+/**
+ * Copies the program in `source` (relative to the repo root, e.g. "tests/e2e/programs/token" or
+ * "examples/rotation") into a fresh project directory under .e2e/ and opens its `e2e` stack.
+ */
 export async function openProject(
-  program: string,
+  source: string,
   pulumiBinary: string,
   credentials: Credentials = "env",
 ): Promise<E2EProject> {
   mkdirSync(E2E_DIR, { recursive: true });
-  const dir = mkdtempSync(path.join(E2E_DIR, `${program}-`));
-  cpSync(path.join(REPO_ROOT, "tests/e2e/programs", program), dir, { recursive: true });
+  const dir = mkdtempSync(path.join(E2E_DIR, `${path.basename(source)}-`));
+  cpSync(path.join(REPO_ROOT, source), dir, { recursive: true });
   installPackage(dir);
   const emulator = await startEmulator();
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...offlineEnv(path.join(dir, ".state"), "e2e-passphrase"),
+    // TypeScript programs (the examples) are type-checked by `npm run typecheck`; here they only
+    // need transpiling, which saves ts-node's type check on every CLI run.
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
   };
   for (const name of ["UTHO_API_KEY", "UTHO_TOKEN", "UTHO_BASE_URL"]) delete env[name];
   if (credentials === "env") {
