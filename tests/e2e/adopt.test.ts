@@ -1,20 +1,10 @@
 /** Bringing a hand-made token under management through the real engine, and retaining it. */
-import { provisionPulumi } from "../../scripts/engine";
-import { type E2EProject, openProject } from "../support/e2e";
+import { useProjects } from "../support/e2e";
 
-let pulumiBinary: string;
-let project: E2EProject | undefined;
-beforeAll(() => {
-  pulumiBinary = provisionPulumi();
-});
-afterEach(async () => {
-  await project?.close();
-  project = undefined;
-});
+const openProject = useProjects();
 
 async function adoptHandMade(retain: boolean) {
-  project = await openProject("tests/e2e/programs/adopt", pulumiBinary);
-  const p = project;
+  const p = await openProject("tests/e2e/programs/adopt");
   const handMade = p.emulator.createTokenOutOfBand("hand-made", "write");
   await p.setConfig("name", "hand-made");
   await p.setConfig("scope", "write");

@@ -3,18 +3,9 @@
  * through the real CLI: up creates what they declare, a second preview is empty, destroy
  * leaves nothing.
  */
-import { provisionPulumi } from "../../scripts/engine";
-import { type E2EProject, openProject } from "../support/e2e";
+import { useProjects } from "../support/e2e";
 
-let pulumiBinary: string;
-let project: E2EProject | undefined;
-beforeAll(() => {
-  pulumiBinary = provisionPulumi();
-});
-afterEach(async () => {
-  await project?.close();
-  project = undefined;
-});
+const openProject = useProjects();
 
 it.each([
   ["single-token", [["ci-deployer", "write"]]],
@@ -34,8 +25,7 @@ it.each([
     ],
   ],
 ])("examples/%s", async (example, expected) => {
-  project = await openProject(`examples/${example}`, pulumiBinary);
-  const p = project;
+  const p = await openProject(`examples/${example}`);
   await p.pulumi(["up", "--yes"]);
   const tokens = p.emulator
     .listTokens()

@@ -2,22 +2,28 @@
  * The ApiToken resource through the real Pulumi CLI, language host and dynamic-provider host,
  * against the emulator. One behaviour per test, each on its own stack and emulator.
  */
-import { provisionPulumi } from "../../scripts/engine";
-import { type E2EProject, openProject } from "../support/e2e";
+import type { RunningEmulator } from "../../emulator";
+import { type Credentials, type E2EProject, useProjects } from "../support/e2e";
 
-let pulumiBinary: string;
-let project: E2EProject | undefined;
-beforeAll(() => {
-  pulumiBinary = provisionPulumi();
-});
-afterEach(async () => {
-  await project?.close();
-  project = undefined;
-});
+const openProject = useProjects();
 
-async function open(credentials?: "env" | "config" | "none"): Promise<E2EProject> {
-  project = await openProject("tests/e2e/programs/token", pulumiBinary, credentials);
-  return project;
+const open = (credentials?: Credentials) => openProject("tests/e2e/programs/token", credentials);
+
+type UthoTokenInfo = ReturnType<RunningEmulator["listTokens"]>[number];
+
+/** Runs `up` and checks it rotated the single token: a new one minted first, then `old` revoked. */
+async function expectRotatedByUp(p: E2EProject): Promise<UthoTokenInfo> {
+  const [old] = p.emulator.listTokens();
+  const oldSecret = await p.secretOutput("token");
+  p.emulator.resetRequests();
+  await p.pulumi(["up", "--yes"]);
+  const writes = p.emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+  expect(writes).toEqual(["POST /v2/api/generate", `DELETE /v2/api/${old?.id}/delete`]);
+  const tokens = p.emulator.listTokens();
+  expect(tokens).toHaveLength(1);
+  expect(tokens[0]?.id).not.toBe(old?.id);
+  expect(await p.secretOutput("token")).not.toBe(oldSecret);
+  return tokens[0] as UthoTokenInfo;
 }
 
 function expectAbsent(texts: string[], ...secrets: string[]): void {
@@ -70,25 +76,16 @@ it("a scope change replaces the token: the new one is minted before the old one 
   const p = await open();
   await p.pulumi(["up", "--yes"]);
   const [old] = p.emulator.listTokens();
-  const oldSecret = await p.secretOutput("token");
 
   await p.setConfig("scope", "write");
   const preview = await p.pulumi(["preview", "--diff"]);
   expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic:Resource: \(replace\)/);
   expect(preview.stdout).toMatch(/~ scope\s*: "read" => "write"/);
-  p.emulator.resetRequests();
-  await p.pulumi(["up", "--yes"]);
-
-  const writes = p.emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
-  expect(writes).toEqual(["POST /v2/api/generate", `DELETE /v2/api/${old?.id}/delete`]);
-  const [current] = p.emulator.listTokens();
-  expect(p.emulator.listTokens()).toHaveLength(1);
-  expect(current?.scope).toBe("write");
-  expect(current?.id).not.toBe(old?.id);
+  const current = await expectRotatedByUp(p);
+  expect(current.scope).toBe("write");
   // Like Pulumi's own auto-naming, a replacement is a new resource life with a fresh suffix.
-  expect(current?.name).toMatch(/^token-[0-9a-f]{8}$/);
-  expect(current?.name).not.toBe(old?.name);
-  expect(await p.secretOutput("token")).not.toBe(oldSecret);
+  expect(current.name).toMatch(/^token-[0-9a-f]{8}$/);
+  expect(current.name).not.toBe(old?.name);
 });
 
 it("a new rotation value rotates an explicitly named token: new secret first, old one revoked", async () => {
@@ -96,19 +93,9 @@ it("a new rotation value rotates an explicitly named token: new secret first, ol
   await p.setConfig("name", "deployer");
   await p.setConfig("rotation", "2026-Q3");
   await p.pulumi(["up", "--yes"]);
-  const [old] = p.emulator.listTokens();
-  const oldSecret = await p.secretOutput("token");
 
   await p.setConfig("rotation", "2026-Q4");
-  p.emulator.resetRequests();
-  await p.pulumi(["up", "--yes"]);
-  const writes = p.emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
-  expect(writes).toEqual(["POST /v2/api/generate", `DELETE /v2/api/${old?.id}/delete`]);
-  const [current] = p.emulator.listTokens();
-  expect(p.emulator.listTokens()).toHaveLength(1);
-  expect(current).toMatchObject({ name: "deployer", scope: "read" });
-  expect(current?.id).not.toBe(old?.id);
-  expect(await p.secretOutput("token")).not.toBe(oldSecret);
+  expect(await expectRotatedByUp(p)).toMatchObject({ name: "deployer", scope: "read" });
 });
 
 it("a token deleted out of band is dropped by refresh and recreated by the next up", async () => {

@@ -1,16 +1,11 @@
 import { mintToken } from "../../provider/mint";
-import { clientFor, requestLog, useEmulator } from "../support/emulator";
+import { authenticates as authenticatesTo, clientFor, requestLog, useEmulator } from "../support/emulator";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
 const FAST = { persistDelaysMs: [1, 1, 1], maxCreateAttempts: 2 };
 const wanted = { name: "ci-deployer", scope: "write" as const };
 
-async function authenticates(secret: string): Promise<boolean> {
-  return clientFor(emulator.current, { apiKey: secret })
-    .account.info()
-    .then(() => true)
-    .catch(() => false);
-}
+const authenticates = (secret: string | undefined) => authenticatesTo(emulator.current, secret);
 
 describe("mintToken", () => {
   it("finds the new token's id, excluding tokens that already had the name", async () => {

@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import { MISSING_CREDENTIALS_MESSAGE } from "../../provider";
 import * as operations from "../../provider/operations";
 import type { ApiTokenInputs } from "../../provider/types";
-import { clientFor, useEmulator } from "../support/emulator";
+import { authenticates as authenticatesTo, useEmulator } from "../support/emulator";
 import { configureProvider } from "../support/provider";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
@@ -10,12 +10,7 @@ beforeEach(() => configureProvider(emulator.current));
 
 const inputs: ApiTokenInputs = { name: "ci-deployer", scope: "write" };
 
-async function authenticates(secret: string | undefined): Promise<boolean> {
-  return clientFor(emulator.current, { apiKey: secret })
-    .account.info()
-    .then(() => true)
-    .catch(() => false);
-}
+const authenticates = (secret: string | undefined) => authenticatesTo(emulator.current, secret);
 
 describe("create", () => {
   it("mints a token and returns its id, secret and metadata", async () => {

@@ -6,7 +6,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { type RunningEmulator, startEmulator } from "../../emulator";
-import { offlineEnv, type PulumiResult, REPO_ROOT, runPulumi } from "../../scripts/engine";
+import { offlineEnv, type PulumiResult, provisionPulumi, REPO_ROOT, runPulumi } from "../../scripts/engine";
 
 // Each test runs several CLI commands of a few seconds each. (jest reads testTimeout only from
 // the top-level config, not from a project's, so the e2e files set it here.)
@@ -117,5 +117,25 @@ export async function openProject(
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * For a test file: provisions the CLI once, and returns `open(source, credentials)`, whose
+ * project is closed (emulator stopped, directory removed) after each test.
+ */
+export function useProjects(): (source: string, credentials?: Credentials) => Promise<E2EProject> {
+  let pulumiBinary = "";
+  let current: E2EProject | undefined;
+  beforeAll(() => {
+    pulumiBinary = provisionPulumi();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return async (source, credentials) => {
+    current = await openProject(source, pulumiBinary, credentials);
+    return current;
   };
 }

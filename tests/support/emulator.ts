@@ -46,3 +46,11 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5_000): Prom
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Whether `secret` is a working credential for the emulator right now. */
+export async function authenticates(emulator: RunningEmulator, secret: string | undefined): Promise<boolean> {
+  return clientFor(emulator, { apiKey: secret })
+    .account.info()
+    .then(() => true)
+    .catch(() => false);
+}
