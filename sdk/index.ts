@@ -12,7 +12,7 @@ export {
   UthoResponseError,
   UthoTimeoutError,
 } from "./errors";
-export { DEFAULT_BASE_URL, type UthoClientOptions } from "./options";
+export { DEFAULT_BASE_URL, environmentApiKey, environmentBaseUrl, type UthoClientOptions } from "./options";
 export { redactSecrets, registerSecret } from "./redact";
 export type { AccountInfo } from "./resources/account";
 export {
@@ -20,6 +20,7 @@ export {
   type CreatedApiToken,
   isControlCharacter,
   TOKEN_NAME_MAX_LENGTH,
+  tokenIdProblem,
   tokenNameProblem,
   tokenScopeProblem,
   type UthoApiToken,

@@ -57,13 +57,26 @@ function isLoopback(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+const nonEmpty = (value: string | undefined): string | undefined => (value?.trim() ? value : undefined);
+
+/** The API key from the environment: UTHO_API_KEY, else UTHO_TOKEN (an empty one counts as unset). */
+export function environmentApiKey(): string | undefined {
+  return nonEmpty(process.env.UTHO_API_KEY) ?? nonEmpty(process.env.UTHO_TOKEN);
+}
+
+/** The base URL from the environment, UTHO_BASE_URL, if set. */
+export function environmentBaseUrl(): string | undefined {
+  return nonEmpty(process.env.UTHO_BASE_URL);
+}
+
 export function resolveBaseUrl(value: string | undefined): URL {
-  const raw = value ?? process.env.UTHO_BASE_URL ?? DEFAULT_BASE_URL;
+  const raw = nonEmpty(value) ?? environmentBaseUrl() ?? DEFAULT_BASE_URL;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UthoConfigError(`Invalid baseUrl: "${raw}" is not an absolute URL`);
+    // Not echoed: a mistyped value may hold a pasted key.
+    throw new UthoConfigError("Invalid baseUrl: it is not an absolute URL (e.g. https://api.utho.com/v2)");
   }
   if (url.protocol !== "https:" && !(url.protocol === "http:" && isLoopback(url.hostname))) {
     throw new UthoConfigError(
@@ -79,8 +92,8 @@ export function resolveBaseUrl(value: string | undefined): URL {
 }
 
 function resolveApiKey(value: string | undefined): string {
-  const key = value ?? process.env.UTHO_API_KEY ?? process.env.UTHO_TOKEN;
-  if (!key || key.trim() === "") {
+  const key = nonEmpty(value) ?? environmentApiKey();
+  if (!key) {
     throw new UthoConfigError(
       "Missing apiKey: pass { apiKey } or set the UTHO_API_KEY (or UTHO_TOKEN) environment variable",
     );

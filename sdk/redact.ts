@@ -18,16 +18,25 @@ export function registerSecret(value: string | undefined): void {
 }
 
 // `Bearer <anything>` is a credential. So is a long opaque run: 32+ hex characters, or 40+
-// base64url characters mixing upper case and digits. Token names (lower-case words joined by
-// hyphens, up to 64 characters) do not match, so errors can still name the token they concern.
+// base64/base64url characters mixing upper case, lower case and digits with at most two
+// hyphens. Token names (words joined by hyphens) do not match, so errors can still name the
+// token they concern.
 const BEARER = /\b(Bearer\s+)[^\s"',]+/gi;
-const OPAQUE_CREDENTIAL =
-  /\b[0-9a-fA-F]{32,}\b|(?=[A-Za-z0-9_-]*[A-Z])(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{40,}/g;
+const HEX_RUN = /(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}(?![0-9A-Fa-f])/g;
+const BASE64_RUN = /[A-Za-z0-9+/_-]{40,}={0,2}/g;
+
+function looksRandom(run: string): boolean {
+  const hyphens = run.split("-").length - 1;
+  return hyphens <= 2 && /[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run);
+}
 
 export function redactSecrets(text: string): string {
   let out = text;
   for (const secret of knownSecrets) {
     if (out.includes(secret)) out = out.split(secret).join(REDACTED);
   }
-  return out.replace(BEARER, `$1${REDACTED}`).replace(OPAQUE_CREDENTIAL, REDACTED);
+  return out
+    .replace(BEARER, `$1${REDACTED}`)
+    .replace(HEX_RUN, REDACTED)
+    .replace(BASE64_RUN, (run) => (looksRandom(run) ? REDACTED : run));
 }

@@ -23,7 +23,10 @@ export const apiTokenSchema = z
   })
   .transform((raw) => ({ id: raw.id, name: raw.name, scope: raw.write, createdAt: raw.created_at ?? "" }));
 
-export const listApiTokensSchema = z.object({ api: z.array(apiTokenSchema).nullish() });
+// The key must be there: a body without it (a gateway's `{}`) must never read as "no tokens",
+// which a refresh would take for "every token was deleted". Utho's Go backend may send `null`
+// for an empty list.
+export const listApiTokensSchema = z.object({ api: z.array(apiTokenSchema).nullable() });
 
 export const createApiTokenSchema = z.object({ apikey: z.string().min(1) });
 
@@ -37,23 +40,33 @@ export const accountInfoSchema = z.object({
     .loose(),
 });
 
-/** Every Utho body carries `status`; the error shapes carry `message` or `errors[].message`. */
-export const envelopeSchema = z
-  .object({
-    status: z.string().optional(),
-    message: z.string().optional(),
-    errors: z
-      .array(z.object({ message: z.string().optional(), code: z.string().optional() }).loose())
-      .optional(),
-  })
-  .loose();
+/**
+ * Every Utho body carries `status`; the error shapes carry `message` or `errors[].message`.
+ * Read leniently (any JSON object): a field of an unexpected type is simply not used.
+ */
+export const envelopeSchema = z.looseObject({
+  status: z.unknown().optional(),
+  message: z.unknown().optional(),
+  errors: z.unknown().optional(),
+});
 
 export type Envelope = z.infer<typeof envelopeSchema>;
+
+const text = (value: unknown): string | undefined =>
+  typeof value === "string" && value !== "" ? value : undefined;
 
 /** Utho's message from either error shape, if any. */
 export function envelopeMessage(envelope: Envelope | undefined): string | undefined {
   if (!envelope) return undefined;
-  if (envelope.message) return envelope.message;
-  const messages = envelope.errors?.map((e) => e.message).filter((m): m is string => Boolean(m));
-  return messages && messages.length > 0 ? messages.join("; ") : undefined;
+  const direct = text(envelope.message);
+  if (direct) return direct;
+  const messages = Array.isArray(envelope.errors)
+    ? envelope.errors.map((e: unknown) => text((e as { message?: unknown } | null)?.message)).filter(Boolean)
+    : [];
+  return messages.length > 0 ? messages.join("; ") : undefined;
+}
+
+/** Like Utho's own Go client: a `status` other than "success" is a failure, whatever the HTTP status. */
+export function isFailureStatus(envelope: Envelope): boolean {
+  return envelope.status !== undefined && String(envelope.status).toLowerCase() !== "success";
 }

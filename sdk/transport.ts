@@ -17,7 +17,7 @@ import {
 } from "./errors";
 import type { ResolvedOptions } from "./options";
 import { type AttemptFailure, parseRetryAfter, type RetryDelays, retryDelayMs, shouldRetry } from "./retry";
-import { type Envelope, envelopeMessage, envelopeSchema } from "./schemas";
+import { type Envelope, envelopeMessage, envelopeSchema, isFailureStatus } from "./schemas";
 
 export interface TransportSettings extends ResolvedOptions {
   dispatcher: Dispatcher;
@@ -27,12 +27,20 @@ export interface TransportSettings extends ResolvedOptions {
 export type HttpMethod = "GET" | "POST" | "DELETE";
 
 /** Error codes of undici and Node that mean the request never reached the server. */
+// DNS, routing, connect and TLS handshake failures: the request body never left this process.
 const NOT_SENT_CODES = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",
-  "UND_ERR_CONNECT_TIMEOUT",
   "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_INVALID_ARG",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_HAS_EXPIRED",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
 ]);
 
 interface RawResponse {
@@ -139,15 +147,13 @@ function decodeSuccess<S extends z.ZodType>(
 ): z.output<S> {
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) {
-    throw new UthoResponseError(req, response.status, "response body is not a JSON object", {
-      cause: envelope.error,
-    });
+    throw new UthoResponseError(req, response.status, "response body is not a JSON object");
   }
-  if (envelope.data.status?.toLowerCase() === "error") {
+  if (isFailureStatus(envelope.data)) {
     throw new UthoApiError(
       req,
       response.status,
-      envelopeMessage(envelope.data) ?? 'Utho reported status "error"',
+      envelopeMessage(envelope.data) ?? `Utho reported status "${String(envelope.data.status)}"`,
     );
   }
   const parsed = schema.safeParse(json);

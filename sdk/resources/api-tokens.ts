@@ -31,9 +31,17 @@ export function isControlCharacter(char: string): boolean {
 export function tokenNameProblem(name: unknown): string | undefined {
   if (typeof name !== "string") return "must be a string";
   if (name.trim() === "") return "must not be empty or only whitespace";
+  // Utho may trim names; a trimmed name would then never match when the id is looked up.
+  if (name.trim() !== name) return "must not start or end with whitespace";
   if (name.length > TOKEN_NAME_MAX_LENGTH) return `must be at most ${TOKEN_NAME_MAX_LENGTH} characters`;
   if ([...name].some(isControlCharacter)) return "must not contain control characters";
   return undefined;
+}
+
+export function tokenIdProblem(id: unknown): string | undefined {
+  return typeof id === "string" && /^[0-9A-Za-z_-]+$/.test(id)
+    ? undefined
+    : "must be a non-empty token id (letters, digits, '-' or '_')";
 }
 
 export function tokenScopeProblem(scope: unknown): string | undefined {
@@ -76,9 +84,8 @@ export class ApiTokens {
 
   /** Revokes a token at once. Throws `UthoNotFoundError` if no token has this id. */
   async delete(id: string): Promise<void> {
-    if (typeof id !== "string" || !/^[0-9A-Za-z_-]+$/.test(id)) {
-      throw new UthoInputError("id", "must be a non-empty token id (letters, digits, '-' or '_')");
-    }
+    const idProblem = tokenIdProblem(id);
+    if (idProblem) throw new UthoInputError("id", idProblem);
     await this.send("DELETE", `api/${encodePathSegment(id)}/delete`, deleteResponseSchema);
   }
 }

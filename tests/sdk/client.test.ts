@@ -128,6 +128,12 @@ describe("input validation, before any request", () => {
       /at most 64/,
     ],
     [
+      "surrounding whitespace",
+      () => clientFor(emulator.current).apiTokens.create({ name: " ci", scope: "read" }),
+      "name",
+      /must not start or end with whitespace/,
+    ],
+    [
       "control character",
       () => clientFor(emulator.current).apiTokens.create({ name: "a\nb", scope: "read" }),
       "name",
@@ -165,6 +171,9 @@ describe("options", () => {
     process.env.UTHO_BASE_URL = emulator.current.baseUrl;
     await expect(new UthoClient().apiTokens.list()).resolves.toEqual([]);
 
+    process.env.UTHO_API_KEY = "";
+    await expect(new UthoClient().apiTokens.list()).resolves.toEqual([]);
+
     process.env.UTHO_API_KEY = "wrong-key-wins-over-UTHO_TOKEN";
     await expect(new UthoClient().apiTokens.list()).rejects.toBeInstanceOf(UthoAuthError);
   });
@@ -191,9 +200,9 @@ describe("options", () => {
       /^Invalid baseUrl: .*https/,
     ],
     [
-      "relative base URL",
-      () => new UthoClient({ apiKey: "k", baseUrl: "api.utho.com" }),
-      /^Invalid baseUrl: /,
+      "relative base URL, not echoed",
+      () => new UthoClient({ apiKey: "k", baseUrl: "pasted-key-0123456789" }),
+      /^Invalid baseUrl: it is not an absolute URL \(e\.g\. https:\/\/api\.utho\.com\/v2\)$/,
     ],
     [
       "credentials in the URL",

@@ -173,6 +173,27 @@ describe("response validation (shapes the emulator never produces, so MockAgent 
     ]);
   });
 
+  it("reads a null list as empty, but a body without the list as an error, never as 'no tokens'", async () => {
+    expect(
+      await mockedClient({ status: 200, body: { status: "success", api: null } }).apiTokens.list(),
+    ).toEqual([]);
+    const error = await mockedClient({ status: 200, body: {} })
+      .apiTokens.list()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoResponseError);
+    expect((error as Error).message).toMatch(/unexpected response shape: api: /);
+  });
+
+  it("treats any status other than success as a failure, like Utho's own client", async () => {
+    const error = await mockedClient({ status: 200, body: { status: "failed", api: [] } })
+      .apiTokens.list()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoApiError);
+    expect((error as Error).message).toBe(
+      'Utho API GET api failed with HTTP 200: Utho reported status "failed"',
+    );
+  });
+
   it("names the offending field of an unexpected shape", async () => {
     const utho = mockedClient({ status: 200, body: { status: "success", api: [{ id: "1", write: "2" }] } });
     const error = await utho.apiTokens.list().catch((e: unknown) => e);
