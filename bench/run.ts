@@ -79,7 +79,7 @@ async function benchMint(rows: string[][], faultRate: number): Promise<void> {
         mintToken(
           utho,
           { name: `bench-${i}`, scope: "read" },
-          { persistDelaysMs: [5, 10, 20, 40], maxCreateAttempts: 2 },
+          [5, 10, 20, 40],
         ),
       );
       owned.add(minted.id);

@@ -26,13 +26,19 @@ const tokenListSchema = z.array(
 
 export type TokenList = z.output<typeof tokenListSchema>;
 
+/** `["0", "scope"]`-style zod paths as `tokens[0].scope`. */
+function configPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, key) => (typeof key === "number" ? `${out}[${key}]` : `${out}.${String(key)}`),
+    "tokens",
+  );
+}
+
 /** Reads and validates `<project>:tokens`, naming the entry and field of any mistake. */
 export function readTokenList(config: pulumi.Config): TokenList {
   const parsed = tokenListSchema.safeParse(config.getObject<unknown>("tokens") ?? []);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) =>
-      `tokens[${i.path.join("].")}: ${i.message}`.replace("]].", "]."),
-    );
+    const problems = parsed.error.issues.map((issue) => `${configPath(issue.path)}: ${issue.message}`);
     throw new Error(`Invalid stack config "tokens": ${problems.join("; ")}`);
   }
   const names = parsed.data.map((t) => t.name);

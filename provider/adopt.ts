@@ -24,8 +24,11 @@ function findAdoptee(tokens: UthoApiToken[], inputs: ApiTokenInputs, adopt: Adop
   return byName[0] as UthoApiToken;
 }
 
-/** Checks that a supplied secret is a working credential; never echoes it. */
+/** Checks that a supplied secret is a working credential other than our own; never echoes it. */
 export async function verifySecret(client: UthoClient, secret: string): Promise<void> {
+  if (client.usesApiKey(secret)) {
+    throw new ApiTokenProviderError("adopt.token: this is the provider's own API key, not the adopted token's secret");
+  }
   try {
     await client.withOptions({ apiKey: secret }).account.info();
   } catch (error) {

@@ -49,7 +49,9 @@ export class ApiToken extends pulumi.dynamic.Resource {
     const props = {
       name: args.name,
       scope: args.scope,
-      adopt: args.adopt,
+      // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
+      // program passed it in plain text.
+      adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
       rotation: args.rotation,
       namePrefix: name,
       createdAt: undefined,

@@ -4,9 +4,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { tokenNameProblem, tokenScopeProblem } from "../sdk";
+import { tokenIdProblem, tokenNameProblem, tokenScopeProblem } from "../sdk";
 import { autoName } from "./naming";
-import type { ApiTokenInputs } from "./types";
+import type { AdoptSpec, ApiTokenInputs } from "./types";
 
 /** What the engine sends for a value not known yet (preview of a value from another resource). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -23,21 +23,24 @@ const knownString = (problem: (v: unknown) => string | undefined) =>
 const adoptSchema = z
   .object({
     id: z
-      .union([
-        z.string().regex(/^[0-9A-Za-z_-]+$/, "must be a token id (letters, digits, '-' or '_')"),
-        z.number().int().nonnegative(),
-      ])
-      .transform(String)
+      .union([z.number().int().nonnegative().transform(String), knownString(tokenIdProblem)])
       .optional(),
-    token: z.string().min(1, "must not be empty").optional(),
+    token: z
+      .string()
+      .regex(/^\S+$/, "must be a token secret: not empty, no whitespace")
+      .optional(),
   })
   .strict();
+
+/** What each object accepts, for the message about an unknown property. */
+const ACCEPTED: Record<string, string> = { "": "name, scope, rotation and adopt", adopt: "id and token" };
 
 const inputSchema = z
   .object({
     name: knownString(tokenNameProblem).optional(),
     scope: knownString(tokenScopeProblem).optional(),
-    adopt: adoptSchema.optional(),
+    // During preview, an `adopt` built from another resource's outputs is unknown as a whole.
+    adopt: z.union([z.literal(UNKNOWN), adoptSchema]).optional(),
     rotation: z.string().max(256, "must be at most 256 characters").optional(),
     namePrefix: z.string().optional(),
     autoNamed: z.boolean().optional(),
@@ -48,10 +51,12 @@ const inputSchema = z
 function failuresOf(error: z.ZodError): pulumi.dynamic.CheckFailure[] {
   return error.issues.flatMap((issue): pulumi.dynamic.CheckFailure[] => {
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({
-        property: [...issue.path, key].join("."),
-        reason: `unknown property "${[...issue.path, key].join(".")}": ApiToken accepts name, scope, rotation and adopt`,
-      }));
+      const owner = issue.path.join(".");
+      return issue.keys.map((key) => {
+        const property = [...issue.path, key].join(".");
+        const accepted = ACCEPTED[owner] ?? "";
+        return { property, reason: `unknown property "${property}": ${owner || "ApiToken"} accepts ${accepted}` };
+      });
     }
     const property = issue.path.join(".");
     return [{ property, reason: `${property}: ${issue.message}` }];
@@ -87,7 +92,8 @@ export function checkInputs(
     name,
     // Least privilege by default.
     scope: (input.scope ?? "read") as ApiTokenInputs["scope"],
-    ...(input.adopt ? { adopt: input.adopt } : {}),
+    // An unknown `adopt` only occurs in preview; create and update always see it resolved.
+    ...(input.adopt ? { adopt: input.adopt as AdoptSpec } : {}),
     ...(input.rotation === undefined ? {} : { rotation: input.rotation }),
     ...(input.namePrefix ? { namePrefix: input.namePrefix } : {}),
     ...(autoNamed ? { autoNamed } : {}),

@@ -2,7 +2,7 @@
  * Where the provider's own Utho API key comes from. Read at run time only (from `configure()`
  * or the environment), so it is never part of the serialized provider in the state.
  */
-import { UthoClient, UthoConfigError } from "../sdk";
+import { environmentApiKey, environmentBaseUrl, UthoClient, UthoConfigError } from "../sdk";
 
 export interface ProviderConfig {
   get(key: string): string | undefined;
@@ -30,9 +30,9 @@ export function configureFromStack(config: ProviderConfig): void {
 
 /** The client for the current settings, created on first use and reused while they hold. */
 export function providerClient(): UthoClient {
-  const apiKey = configured.apiKey ?? process.env.UTHO_API_KEY ?? process.env.UTHO_TOKEN;
+  const apiKey = configured.apiKey ?? environmentApiKey();
   if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS_MESSAGE);
-  const baseUrl = configured.baseUrl ?? process.env.UTHO_BASE_URL;
+  const baseUrl = configured.baseUrl ?? environmentBaseUrl();
   const key = `${apiKey}\u0000${baseUrl ?? ""}`;
   if (cached?.key !== key) {
     cached = { key, client: new UthoClient({ apiKey, baseUrl }) };

@@ -1,12 +1,13 @@
-import { UthoError } from "../sdk";
+import { redactSecrets, UthoError } from "../sdk";
 
 /**
  * A provider operation failed in a way the user must act on (an unidentifiable or
  * uncleanable token, a failed adoption). The message says what is left behind and what to do.
+ * It is redacted like the SDK's errors: it may quote user input.
  */
 export class ApiTokenProviderError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(redactSecrets(message), options);
     this.name = "ApiTokenProviderError";
   }
 }

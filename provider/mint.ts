@@ -3,15 +3,17 @@
  * idempotency key, and its list may lag behind. So:
  *
  * 1. remember which ids existed before the POST (they can never be ours);
- * 2. POST once; if the outcome is ambiguous (a dropped connection, a timeout, a 5xx, an
- *    unreadable 2xx), delete every new token with our name, whose secret we never saw, and
- *    only then try again, so a retry can never leave a second token behind;
- * 3. find the id by listing until exactly one new token carries our name and scope; several
+ * 2. POST once. If the outcome is ambiguous (a dropped connection, a timeout, a 408 or 5xx, an
+ *    unreadable 2xx), Utho may have minted a token whose secret we never saw: watch the list
+ *    for the whole settle window, revoke every new token with our name and scope, and fail.
+ *    The POST is not repeated in the same run: a token from the first attempt that Utho lists
+ *    late could then be paired with the second attempt's secret;
+ * 3. find the id by listing until exactly one new token has our name and scope, persisting
+ *    through failed listings (the token exists and only we know its secret); several
  *    candidates fail loudly rather than guess.
  *
- * Steps 2's clean-up and 3 run while a token may exist that nobody else knows about, so they
- * persist through transient failures (on top of the SDK's own retries) before giving up, and
- * when they do give up the error names the token to delete.
+ * Mints of the same name and scope in one process (two resources of one program) run one
+ * after the other, so each sees the other's token among the ids that existed before.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -25,18 +27,7 @@ import {
   UthoResponseError,
 } from "../sdk";
 import { ApiTokenProviderError, describe } from "./errors";
-
-export interface MintOptions {
-  /** Waits between attempts of a step that must not give up early (finding the id, cleaning up). */
-  persistDelaysMs: readonly number[];
-  /** POST attempts, counting the first; each repeat follows a verified clean-up. */
-  maxCreateAttempts: number;
-}
-
-export const DEFAULT_MINT_OPTIONS: MintOptions = {
-  persistDelaysMs: [250, 500, 1000, 2000, 4000],
-  maxCreateAttempts: 2,
-};
+import { SETTLE_DELAYS_MS, settleSeconds } from "./settle";
 
 export interface MintedToken {
   id: string;
@@ -55,81 +46,61 @@ const isNewMatch = (wanted: Wanted, before: ReadonlySet<string>) => (t: UthoApiT
 /** True when Utho may have minted a token although the call failed. */
 function mayHaveMinted(error: unknown): boolean {
   if (error instanceof UthoConnectionError) return error.mayHaveCommitted;
-  if (error instanceof UthoApiError) return error.status >= 500;
+  if (error instanceof UthoApiError) return error.status === 408 || error.status >= 500;
   // A 2xx whose body could not be read may well have minted one.
   return error instanceof UthoResponseError;
 }
 
 /**
- * Runs `step` until it returns a value, waiting `delays` between tries. A rejected key is final:
- * asking again cannot help. Returns the last error when the delays run out.
+ * After an ambiguous POST: lists through the whole settle window, revoking every new token
+ * with our name and scope. Reports the ids revoked and, if the last listing or a revocation
+ * still failed, that error.
  */
-async function persist<T>(
-  delays: readonly number[],
-  step: () => Promise<T | undefined>,
-): Promise<{ value: T } | { error: unknown }> {
-  let lastError: unknown;
+async function sweepStrays(client: UthoClient, wanted: Wanted, before: ReadonlySet<string>, delays: readonly number[]) {
+  const revoked: string[] = [];
+  let problem: unknown;
   for (let i = 0; ; i++) {
+    problem = undefined;
     try {
-      const value = await step();
-      if (value !== undefined) return { value };
+      for (const stray of (await client.apiTokens.list()).filter(isNewMatch(wanted, before))) {
+        await client.apiTokens.delete(stray.id).catch((error: unknown) => {
+          if (!(error instanceof UthoNotFoundError)) throw error;
+        });
+        revoked.push(stray.id);
+      }
     } catch (error) {
-      if (error instanceof UthoAuthError || error instanceof ApiTokenProviderError) return { error };
-      lastError = error;
+      problem = error;
+      if (error instanceof UthoAuthError) break;
     }
     const delay = delays[i];
-    if (delay === undefined) return { error: lastError };
+    if (delay === undefined) break;
     await sleep(delay);
   }
+  return { revoked, problem };
 }
 
-/** Deletes tokens Utho may have minted for a failed POST. Throws if it cannot make sure. */
-async function removeUnclaimed(
-  client: UthoClient,
-  wanted: Wanted,
-  before: ReadonlySet<string>,
-  cause: unknown,
-  options: MintOptions,
-): Promise<void> {
-  const cleaned = await persist(options.persistDelaysMs, async () => {
-    for (const stray of (await client.apiTokens.list()).filter(isNewMatch(wanted, before))) {
-      try {
-        await client.apiTokens.delete(stray.id);
-      } catch (error) {
-        if (!(error instanceof UthoNotFoundError)) throw error;
-      }
+async function postOnce(client: UthoClient, wanted: Wanted, before: ReadonlySet<string>, delays: readonly number[]) {
+  try {
+    return (await client.apiTokens.create(wanted)).token;
+  } catch (error) {
+    if (!mayHaveMinted(error)) throw error;
+    const { revoked, problem } = await sweepStrays(client, wanted, before, delays);
+    if (problem !== undefined) {
+      throw new ApiTokenProviderError(
+        `Creating token "${wanted.name}" failed (${describe(error)}), and making sure it left no token ` +
+          `behind failed too (${describe(problem)}). Look for a token named "${wanted.name}" in the ` +
+          "Utho console and delete it before running again.",
+        { cause: error },
+      );
     }
-    return true;
-  });
-  if ("error" in cleaned) {
+    const outcome =
+      revoked.length > 0
+        ? `Utho had minted it anyway (id ${revoked.join(", ")}); that token was revoked`
+        : `no token of that name appeared within ${settleSeconds(delays)} s`;
     throw new ApiTokenProviderError(
-      `Creating token "${wanted.name}" failed (${describe(cause)}), and making sure it left no token ` +
-        `behind failed too (${describe(cleaned.error)}). Look for a token named "${wanted.name}" in the ` +
-        "Utho console and delete it before running again.",
-      { cause },
+      `Creating token "${wanted.name}" failed (${describe(error)}); ${outcome}. Run again.`,
+      { cause: error },
     );
-  }
-}
-
-async function postOnce(
-  client: UthoClient,
-  wanted: Wanted,
-  before: ReadonlySet<string>,
-  options: MintOptions,
-) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return (await client.apiTokens.create(wanted)).token;
-    } catch (error) {
-      if (!mayHaveMinted(error)) throw error;
-      await removeUnclaimed(client, wanted, before, error, options);
-      if (attempt >= options.maxCreateAttempts) {
-        throw new ApiTokenProviderError(
-          `Creating token "${wanted.name}" failed (${describe(error)}); nothing was left behind. Run again.`,
-          { cause: error },
-        );
-      }
-    }
   }
 }
 
@@ -137,39 +108,64 @@ async function identify(
   client: UthoClient,
   wanted: Wanted,
   before: ReadonlySet<string>,
-  options: MintOptions,
+  delays: readonly number[],
 ): Promise<UthoApiToken> {
-  const found = await persist(options.persistDelaysMs, async () => {
-    const candidates = (await client.apiTokens.list()).filter(isNewMatch(wanted, before));
-    if (candidates.length > 1) {
-      throw new ApiTokenProviderError(
-        `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
-          `appeared at once (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
-          "told. Another process created tokens with the same name. Delete the ones you do not recognise in " +
-          "the Utho console and run again.",
-      );
+  let lastError: unknown;
+  for (let i = 0; ; i++) {
+    lastError = undefined;
+    try {
+      const candidates = (await client.apiTokens.list()).filter(isNewMatch(wanted, before));
+      if (candidates.length === 1) return candidates[0] as UthoApiToken;
+      if (candidates.length > 1) {
+        throw new ApiTokenProviderError(
+          `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
+            `appeared at once (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
+            "told: another process created one with the same name, or Utho listed a token from an earlier " +
+            "failed attempt late. Delete the ones you do not recognise in the Utho console and run again.",
+        );
+      }
+    } catch (error) {
+      if (error instanceof ApiTokenProviderError || error instanceof UthoAuthError) throw error;
+      lastError = error;
     }
-    return candidates[0];
-  });
-  if ("value" in found) return found.value;
-  if (found.error instanceof ApiTokenProviderError) throw found.error;
-  const reason = found.error
-    ? `listing tokens to find its id failed (${describe(found.error)})`
-    : "it never appeared in Utho's token list";
+    const delay = delays[i];
+    if (delay === undefined) break;
+    await sleep(delay);
+  }
+  const reason = lastError
+    ? `listing tokens to find its id failed (${describe(lastError)})`
+    : `it did not appear in Utho's token list within ${settleSeconds(delays)} s`;
   throw new ApiTokenProviderError(
     `Token "${wanted.name}" was minted, but ${reason}, so its id is unknown and it cannot be managed. ` +
       `Delete the token named "${wanted.name}" in the Utho console.`,
-    { cause: found.error },
+    { cause: lastError },
   );
+}
+
+// Mints in flight in this process, by name and scope.
+const inFlight = new Map<string, Promise<unknown>>();
+
+/** Runs `task` after every earlier task with the same key has settled. */
+async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const previous = inFlight.get(key) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(task);
+  inFlight.set(key, current);
+  try {
+    return await current;
+  } finally {
+    if (inFlight.get(key) === current) inFlight.delete(key);
+  }
 }
 
 export async function mintToken(
   client: UthoClient,
   wanted: Wanted,
-  options: MintOptions = DEFAULT_MINT_OPTIONS,
+  settleDelaysMs: readonly number[] = SETTLE_DELAYS_MS,
 ): Promise<MintedToken> {
-  const before = new Set((await client.apiTokens.list()).map((t) => t.id));
-  const token = await postOnce(client, wanted, before, options);
-  const found = await identify(client, wanted, before, options);
-  return { id: found.id, token, createdAt: found.createdAt };
+  return oneAtATime(`${wanted.scope}\u0000${wanted.name}`, async () => {
+    const before = new Set((await client.apiTokens.list()).map((t) => t.id));
+    const token = await postOnce(client, wanted, before, settleDelaysMs);
+    const found = await identify(client, wanted, before, settleDelaysMs);
+    return { id: found.id, token, createdAt: found.createdAt };
+  });
 }

@@ -9,9 +9,10 @@ const SUFFIX_BYTES = 4; // 8 hex characters, as Pulumi's own auto-naming uses a 
  */
 export function autoName(prefix: string): string {
   const suffix = randomBytes(SUFFIX_BYTES).toString("hex");
-  const stem = [...prefix]
+  // By code points, so a multi-unit character is never split.
+  const stem = [...prefix.trim()]
     .map((char) => (isControlCharacter(char) ? "-" : char))
-    .join("")
-    .slice(0, TOKEN_NAME_MAX_LENGTH - suffix.length - 1);
+    .slice(0, TOKEN_NAME_MAX_LENGTH - suffix.length - 1)
+    .join("");
   return `${stem || "token"}-${suffix}`;
 }

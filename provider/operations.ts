@@ -3,13 +3,16 @@
  * Nothing here is captured into the Pulumi state: this module is `require`d inside the dynamic
  * provider host, so it can use zod, undici and the SDK freely.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
-import { registerSecret, UthoNotFoundError } from "../sdk";
+import { registerSecret, type UthoClient, UthoNotFoundError } from "../sdk";
 import { adoptToken, verifySecret } from "./adopt";
 import { checkInputs } from "./check";
 import { configureFromStack, type ProviderConfig, providerClient } from "./credentials";
 import { diffToken } from "./diff";
+import { ApiTokenProviderError } from "./errors";
 import { mintToken } from "./mint";
+import { SETTLE_DELAYS_MS } from "./settle";
 import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
 
 // Pulumi's result types make every field optional; ours always carry them.
@@ -43,26 +46,46 @@ function outputsOf(inputs: ApiTokenInputs, createdAt: string, token: string | un
   return outs;
 }
 
-export async function create(inputs: ApiTokenInputs): Promise<CreateResult> {
+export async function create(
+  inputs: ApiTokenInputs,
+  settleDelaysMs: readonly number[] = SETTLE_DELAYS_MS,
+): Promise<CreateResult> {
   registerSecret(inputs.adopt?.token);
   const client = providerClient();
   if (inputs.adopt) {
     const adopted = await adoptToken(client, inputs, inputs.adopt);
     return { id: adopted.id, outs: outputsOf(inputs, adopted.createdAt, inputs.adopt.token) };
   }
-  const minted = await mintToken(client, inputs);
+  const minted = await mintToken(client, inputs, settleDelaysMs);
   return { id: minted.id, outs: outputsOf(inputs, minted.createdAt, minted.token) };
 }
 
 /**
- * Refresh. A token missing from a successful list is gone: an empty id makes Pulumi drop it so
- * the next `up` recreates it. A failed list (401, 5xx, timeout) throws: an error is never read
- * as a deletion. The secret cannot be read back, so it is carried over, never blanked.
+ * Lists until the token with `id` shows up, for the whole settle window if need be (the list
+ * may lag). Undefined means every listing succeeded and none had it. A failed listing throws:
+ * an error is never taken for an absence.
  */
-export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
+async function findToken(client: UthoClient, id: string, settleDelaysMs: readonly number[]) {
+  for (let i = 0; ; i++) {
+    const found = (await client.apiTokens.list()).find((t) => t.id === id);
+    const delay = settleDelaysMs[i];
+    if (found || delay === undefined) return found;
+    await sleep(delay);
+  }
+}
+
+/**
+ * Refresh. A token that no listing shows within the settle window is gone: an empty id makes
+ * Pulumi drop it so the next `up` recreates it. A failed list (401, 5xx, timeout) throws. The
+ * secret cannot be read back, so it is carried over, never blanked.
+ */
+export async function read(
+  id: string,
+  props: ApiTokenOutputs,
+  settleDelaysMs: readonly number[] = SETTLE_DELAYS_MS,
+): Promise<ReadResult> {
   registerSecret(props.token);
-  const tokens = await providerClient().apiTokens.list();
-  const current = tokens.find((t) => t.id === id);
+  const current = await findToken(providerClient(), id, settleDelaysMs);
   if (!current) return { id: "", props };
   return { id, props: { ...props, name: current.name, scope: current.scope, createdAt: current.createdAt } };
 }
@@ -81,12 +104,22 @@ export async function update(
   return { outs: { ...olds, ...(suppliedSecret === undefined ? {} : { token: suppliedSecret }) } };
 }
 
-/** Revokes the token. Already gone (404) counts as deleted. */
+/**
+ * Revokes the token. A 404 counts as deleted once a listing confirms the token is absent: a
+ * wrong base URL answers 404 to everything, and must not make `destroy` forget live tokens.
+ */
 export async function remove(id: string, props: ApiTokenOutputs): Promise<void> {
   registerSecret(props.token);
+  const client = providerClient();
   try {
-    await providerClient().apiTokens.delete(id);
+    await client.apiTokens.delete(id);
   } catch (error) {
     if (!(error instanceof UthoNotFoundError)) throw error;
+    if ((await client.apiTokens.list()).some((t) => t.id === id)) {
+      throw new ApiTokenProviderError(
+        `Deleting token ${id} returned 404, yet the token is still listed; check utho:baseUrl / UTHO_BASE_URL.`,
+        { cause: error },
+      );
+    }
   }
 }

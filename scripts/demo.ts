@@ -29,6 +29,8 @@ function demoRootKey(): string {
   return readFileSync(file, "utf8").trim();
 }
 
+const PROBE_NAME = "demo-scope-probe";
+
 /** Proves a secret works and has its scope, without printing it. */
 async function proveScope(utho: UthoClient, secret: string | undefined): Promise<string> {
   if (!secret) return "no secret held";
@@ -36,14 +38,16 @@ async function proveScope(utho: UthoClient, secret: string | undefined): Promise
   await asToken.account.info();
   try {
     // Only a Write token may mint: mint a probe and revoke it at once.
-    await asToken.apiTokens.create({ name: "demo-scope-probe", scope: "read" });
+    await asToken.apiTokens.create({ name: PROBE_NAME, scope: "read" });
+    return "authenticates; can write";
   } catch (error) {
     if (error instanceof UthoAuthError && error.status === 403) return "authenticates; cannot write (403)";
     throw error;
+  } finally {
+    // Also after a failed create, which may still have minted one.
+    const probes = (await utho.apiTokens.list()).filter((t) => t.name === PROBE_NAME);
+    for (const probe of probes) await utho.apiTokens.delete(probe.id);
   }
-  const probes = (await utho.apiTokens.list()).filter((t) => t.name === "demo-scope-probe");
-  for (const probe of probes) await utho.apiTokens.delete(probe.id);
-  return "authenticates; can write";
 }
 
 function printTable(rows: string[][]): void {
@@ -57,6 +61,15 @@ function printTable(rows: string[][]): void {
 interface StackOutputs {
   tokens?: Record<string, { id: string; scope: string; createdAt: string }>;
   secrets?: Record<string, string | undefined>;
+}
+
+/** Parses `stack output --json --show-secrets`; a parse error must not quote the secrets. */
+function parseOutputs(json: string): StackOutputs {
+  try {
+    return JSON.parse(json) as StackOutputs;
+  } catch {
+    throw new Error("pulumi stack output --json printed something that is not JSON");
+  }
 }
 
 async function main(): Promise<void> {
@@ -92,9 +105,7 @@ async function main(): Promise<void> {
 
     await run(["up", "--yes", "--non-interactive"]);
     // Read back with --show-secrets to prove each secret works; the secrets are never printed.
-    const outputs = JSON.parse(
-      (await run(["stack", "output", "--json", "--show-secrets"], false)).stdout,
-    ) as StackOutputs;
+    const outputs = parseOutputs((await run(["stack", "output", "--json", "--show-secrets"], false)).stdout);
     const utho = new UthoClient({ apiKey: emulator.rootKey, baseUrl: emulator.baseUrl });
 
     const rows = [["name", "scope", "id", "created at", "secret (never shown)"]];

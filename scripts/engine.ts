@@ -25,7 +25,9 @@ export function provisionPulumi(): string {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
-  return out.trim().split("\n").pop() ?? "";
+  const binary = out.trim().split("\n").pop();
+  if (!binary) throw new Error("scripts/provision-pulumi.sh printed no path to pulumi");
+  return binary;
 }
 
 /**
@@ -55,6 +57,8 @@ export interface RunOptions {
   env: NodeJS.ProcessEnv;
   /** Echo the CLI's output while it runs (the demo); captured either way. */
   echo?: boolean;
+  /** The CLI is stopped (SIGTERM) after this long. @default 600000 */
+  timeoutMs?: number;
 }
 
 /** Runs `pulumi <args>` and resolves with its exit code and output; never rejects on failure. */
@@ -75,7 +79,14 @@ export function runPulumi(binary: string, args: string[], options: RunOptions): 
       stderr += chunk;
       if (options.echo) process.stderr.write(chunk);
     });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    const timer = setTimeout(() => child.kill("SIGTERM"), options.timeoutMs ?? 600_000);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }

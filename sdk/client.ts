@@ -50,6 +50,11 @@ export class UthoClient {
     return this.settings.baseUrl.href;
   }
 
+  /** Whether this client authenticates with `apiKey` (without exposing the key it uses). */
+  usesApiKey(apiKey: string): boolean {
+    return this.settings.apiKey === apiKey;
+  }
+
   /** A client with some options replaced, sharing this one's connection pool. */
   withOptions(overrides: UthoClientOptions): UthoClient {
     return new UthoClient({

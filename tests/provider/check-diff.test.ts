@@ -34,8 +34,10 @@ describe("check", () => {
     expect(inputs?.name).toHaveLength(64);
   });
 
-  it("lets unknown values (preview) through", () => {
+  it("lets unknown values (preview) through, an unknown adopt included", () => {
     expect(checkInputs({}, { name: UNKNOWN, scope: UNKNOWN }).failures).toBeUndefined();
+    expect(checkInputs({}, { name: "a", adopt: UNKNOWN }).failures).toBeUndefined();
+    expect(checkInputs({}, { name: "a", adopt: { id: UNKNOWN, token: UNKNOWN } }).failures).toBeUndefined();
   });
 
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
@@ -51,14 +53,20 @@ describe("check", () => {
       "unknown adopt property",
       { name: "a", adopt: { idd: "1" } },
       "adopt.idd",
-      /unknown property "adopt.idd"/,
+      /"adopt.idd": adopt accepts id and token$/,
     ],
-    ["bad adopt id", { name: "a", adopt: { id: "1/2" } }, "adopt.id", /adopt.id: must be a token id/],
+    [
+      "bad adopt id",
+      { name: "a", adopt: { id: "1/2" } },
+      "adopt.id",
+      /adopt.id: must be a non-empty token id/,
+    ],
+    ["adopt secret with a space", { name: "a", adopt: { token: "ab cd" } }, "adopt.token", /no whitespace/],
     [
       "empty adopt secret",
       { name: "a", adopt: { token: "" } },
       "adopt.token",
-      /adopt.token: must not be empty/,
+      /adopt.token: must be a token secret/,
     ],
     ["adopt without name", { adopt: { id: "12" } }, "name", /name: required when adopting/],
   ];
@@ -108,6 +116,14 @@ describe("diff", () => {
     expect(
       diffToken("1", olds, { name: "ci", scope: "read", adopt: { id: "1", token: "s3cret" } }).changes,
     ).toBe(false);
+  });
+
+  it("refuses to replace an adopted token while adopt is set: the replacement would revoke it", () => {
+    expect(() =>
+      diffToken("1", olds, { name: "ci", scope: "read", rotation: "2026-Q4", adopt: { id: "1" } }),
+    ).toThrow(
+      /^rotation: an adopted token cannot be replaced while `adopt` is set .* Remove `adopt` to mint a new token/,
+    );
   });
 
   it("replaces when adopt.id points at another token", () => {

@@ -34,6 +34,7 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
   let host: DynamicHost;
   afterEach(() => host?.close());
 
+  // The read after the delete waits out the settle window (7.75 s) before it reports the token gone.
   it("runs the whole life cycle with credentials from configure()", async () => {
     host = await startDynamicHost(hostEnv(), ROOT);
     await host.configure({
@@ -72,7 +73,7 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
     const secret = created.properties.token as string;
     expect(host.output()).not.toContain(secret);
     expect(host.output()).not.toContain(emulator.current.rootKey);
-  });
+  }, 30_000);
 
   it("reports check failures naming the property", async () => {
     host = await startDynamicHost(hostEnv(), ROOT);

@@ -9,6 +9,8 @@ const emulator = useEmulator({ retryAfterSeconds: 0 });
 beforeEach(() => configureProvider(emulator.current));
 
 const inputs: ApiTokenInputs = { name: "ci-deployer", scope: "write" };
+// The settle window with millisecond waits: as many listings as the real one.
+const SETTLE = [1, 1, 1, 1, 1];
 
 const authenticates = (secret: string | undefined) => authenticatesTo(emulator.current, secret);
 
@@ -40,10 +42,17 @@ describe("read (refresh)", () => {
     expect(read).toEqual({ id, props: outs });
   });
 
-  it("reports a token deleted out of band as gone (empty id)", async () => {
+  it("reports a token deleted out of band as gone (empty id), after the settle window", async () => {
     const { id, outs } = await operations.create(inputs);
     emulator.current.deleteTokenOutOfBand(id);
-    expect((await operations.read(id, outs)).id).toBe("");
+    expect((await operations.read(id, outs, SETTLE)).id).toBe("");
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(2 + SETTLE.length + 1);
+  });
+
+  it("does not take a lagging list for a deletion", async () => {
+    const { id, outs } = await operations.create(inputs);
+    emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
+    expect(await operations.read(id, outs, SETTLE)).toEqual({ id, props: outs });
   });
 
   it("treats a 401 as an error, never as a deletion", async () => {
@@ -71,6 +80,14 @@ describe("delete", () => {
     const { id, outs } = await operations.create(inputs);
     emulator.current.deleteTokenOutOfBand(id);
     await expect(operations.remove(id, outs)).resolves.toBeUndefined();
+  });
+
+  it("does not count a 404 as deleted when the token is still listed (a wrong base URL)", async () => {
+    const { id, outs } = await operations.create(inputs);
+    // Every path under this prefix is unknown to the emulator, so it answers 404 to all of them.
+    configureProvider(emulator.current, { "utho:baseUrl": `${emulator.current.baseUrl}/wrong` });
+    await expect(operations.remove(id, outs)).rejects.toMatchObject({ code: "UTHO_NOT_FOUND" });
+    expect(emulator.current.listTokens()).toHaveLength(1);
   });
 
   it("throws when Utho keeps failing, so the token stays in state", async () => {
@@ -155,6 +172,17 @@ describe("adopt", () => {
       .catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^adopt\.token: the supplied secret does not authenticate/);
     expect(inspect(error, { depth: 10 })).not.toContain(wrong);
+  });
+
+  it("refuses the provider's own API key as the adopted token's secret", async () => {
+    const made = emulator.current.createTokenOutOfBand("hand-made", "read");
+    await expect(
+      operations.create({
+        name: "hand-made",
+        scope: "read",
+        adopt: { id: made.id, token: emulator.current.rootKey },
+      }),
+    ).rejects.toThrow("adopt.token: this is the provider's own API key, not the adopted token's secret");
   });
 
   it("update takes a secret supplied later, verified, and returns every output", async () => {
