@@ -7,6 +7,7 @@ import {
   UthoInputError,
   UthoNotFoundError,
 } from "../../sdk";
+import { SDK_VERSION } from "../../sdk/version";
 import { clientFor, requestLog, useEmulator } from "../support/emulator";
 
 const emulator = useEmulator();
@@ -222,5 +223,12 @@ describe("options", () => {
     for (const baseUrl of ["http://127.0.0.1:1/v2", "http://localhost:1/v2", "http://[::1]:1/v2"]) {
       expect(new UthoClient({ apiKey: "k", baseUrl }).baseUrl).toBe(`${baseUrl}/`);
     }
+  });
+});
+
+describe("version", () => {
+  it("keeps the User-Agent's version in step with package.json", () => {
+    const pkg = require("../../package.json") as { version: string };
+    expect(SDK_VERSION).toBe(pkg.version);
   });
 });

@@ -12,7 +12,7 @@ import { offlineEnv, type PulumiResult, provisionPulumi, REPO_ROOT, runPulumi } 
 // the top-level config, not from a project's, so the e2e files set it here.)
 jest.setTimeout(120_000);
 
-export const E2E_DIR = path.join(REPO_ROOT, ".e2e");
+const E2E_DIR = path.join(REPO_ROOT, ".e2e");
 const STACK = "e2e";
 
 export interface E2EProject {
@@ -55,7 +55,7 @@ function installPackage(projectDir: string): void {
  * Copies the program in `source` (relative to the repo root, e.g. "tests/e2e/programs/token" or
  * "examples/rotation") into a fresh project directory under .e2e/ and opens its `e2e` stack.
  */
-export async function openProject(
+async function openProject(
   source: string,
   pulumiBinary: string,
   credentials: Credentials = "env",
