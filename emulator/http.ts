@@ -13,8 +13,12 @@ export function jsonReply(status: number, body: object, headers?: OutgoingHttpHe
 }
 
 /** Utho's error shape. Callers must never put a credential in `message`. */
+/**
+ * Both error shapes Utho uses: `status`/`message`, and the `errors` list that Utho's Go client
+ * decodes into its error value (`utho-go` ErrorResponse).
+ */
 export function errorReply(status: number, message: string, headers?: OutgoingHttpHeaders): Reply {
-  return jsonReply(status, { status: "error", message }, headers);
+  return jsonReply(status, { status: "error", message, errors: [{ message, code: String(status) }] }, headers);
 }
 
 export function send(res: ServerResponse, reply: Reply): void {

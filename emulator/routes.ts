@@ -88,7 +88,7 @@ function generateToken(store: TokenStore, request: ApiRequest): Reply {
   const checked = checkCreateBody(body);
   if (!checked.ok) return errorReply(checked.status, checked.message);
   const { secret } = store.create(checked.value.name, checked.value.scope);
-  return jsonReply(200, { status: "success", apikey: secret, message: "API key generated" });
+  return jsonReply(200, { status: "success", apikey: secret, message: "New API has been created" });
 }
 
 function deleteToken(store: TokenStore, _request: ApiRequest, [rawId]: string[]): Reply {

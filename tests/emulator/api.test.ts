@@ -1,5 +1,5 @@
 import { type RunningEmulator, startEmulator } from "../../emulator";
-import { call, createToken, listTokens } from "./helpers";
+import { call, createToken, errorBody, listTokens } from "./helpers";
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
 
@@ -76,7 +76,7 @@ describe("POST /v2/api/generate", () => {
     expect(response.json).toEqual({
       status: "success",
       apikey: expect.stringMatching(/^[0-9a-f]{64}$/),
-      message: "API key generated",
+      message: "New API has been created",
     });
     const second = await createToken(emulator, "ci-2", "1");
     expect((response.json as { apikey: string }).apikey).not.toBe(second);
@@ -126,13 +126,10 @@ describe("POST /v2/api/generate", () => {
     ["write numeric 2", { name: "ci", write: 2 }, 422, "write"],
     ["write yes", { name: "ci", write: "yes" }, 422, "write"],
     ["write as an array", { name: "ci", write: ["1"] }, 400, "write"],
-  ])("rejects %s with %i naming %s, creating nothing", async (_case, body, status, field) => {
+  ])("rejects %s (body %j) with %i naming %s, creating nothing", async (_case, body, status, field) => {
     const response = await call(emulator, "POST", "/api/generate", { body });
     expect(response.status).toBe(status);
-    expect(response.json).toEqual({
-      status: "error",
-      message: expect.stringMatching(new RegExp(`^${field}\\b`)),
-    });
+    expect(response.json).toEqual(errorBody(expect.stringMatching(new RegExp(`^${field}\\b`))));
     expect(emulator.listTokens()).toEqual([]);
   });
 
@@ -144,7 +141,7 @@ describe("POST /v2/api/generate", () => {
   ])("rejects %s with 400", async (_case, rawBody, message) => {
     const response = await call(emulator, "POST", "/api/generate", { rawBody });
     expect(response.status).toBe(400);
-    expect(response.json).toEqual({ status: "error", message: expect.stringMatching(message) });
+    expect(response.json).toEqual(errorBody(expect.stringMatching(message)));
     expect(emulator.listTokens()).toEqual([]);
   });
 
@@ -153,7 +150,7 @@ describe("POST /v2/api/generate", () => {
       body: { name: "ci", write: "1", padding: "x".repeat(70_000) },
     });
     expect(response.status).toBe(413);
-    expect(response.json).toEqual({ status: "error", message: expect.any(String) });
+    expect(response.json).toEqual(errorBody(expect.any(String)));
     expect(emulator.listTokens()).toEqual([]);
   });
 });
@@ -179,7 +176,7 @@ describe("DELETE /v2/api/{id}/delete", () => {
   it.each([["999999"], ["not-a-number"], ["%E0%A4%A"]])("answers 404 for unknown id %s", async (id) => {
     const response = await call(emulator, "DELETE", `/api/${id}/delete`);
     expect(response.status).toBe(404);
-    expect(response.json).toEqual({ status: "error", message: "API key not found" });
+    expect(response.json).toEqual(errorBody("API key not found"));
   });
 
   it("answers 404 when the same token is deleted twice", async () => {
@@ -207,7 +204,7 @@ describe("GET /v2/account/info", () => {
 });
 
 describe("authentication", () => {
-  const UNAUTHORIZED = { status: "error", message: "Unauthorized" };
+  const UNAUTHORIZED = errorBody("Unauthorized");
 
   it.each([
     ["GET", "/api"],
@@ -274,12 +271,12 @@ describe("authentication", () => {
       body: { name: "x", write: "1" },
     });
     expect(create.status).toBe(403);
-    expect(create.json).toEqual({ status: "error", message: expect.stringMatching(/Read-Only/) });
+    expect(create.json).toEqual(errorBody(expect.stringMatching(/Read-Only/)));
 
     const [viewer] = emulator.listTokens();
     const remove = await call(emulator, "DELETE", `/api/${viewer.id}/delete`, { key: secret });
     expect(remove.status).toBe(403);
-    expect(remove.json).toEqual({ status: "error", message: expect.any(String) });
+    expect(remove.json).toEqual(errorBody(expect.any(String)));
     expect(emulator.listTokens()).toEqual([viewer]);
   });
 });
@@ -290,7 +287,7 @@ describe("routing", () => {
     async (path) => {
       const response = await call(emulator, "GET", path);
       expect(response.status).toBe(404);
-      expect(response.json).toEqual({ status: "error", message: expect.any(String) });
+      expect(response.json).toEqual(errorBody(expect.any(String)));
     },
   );
 
@@ -310,7 +307,7 @@ describe("routing", () => {
     const response = await call(emulator, method, path);
     expect(response.status).toBe(405);
     expect(response.headers.get("allow")).toBe(allow);
-    expect(response.json).toEqual({ status: "error", message: expect.any(String) });
+    expect(response.json).toEqual(errorBody(expect.any(String)));
   });
 });
 

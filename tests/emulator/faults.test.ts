@@ -1,6 +1,6 @@
 import { DEFAULT_RANDOM_FAULTS, type RunningEmulator, startEmulator } from "../../emulator";
 import { FaultPlan } from "../../emulator/faults";
-import { call, createToken, eventually, listTokens } from "./helpers";
+import { call, createToken, errorBody, eventually, listTokens } from "./helpers";
 
 const CREATE = { body: { name: "ci", write: "1" } };
 
@@ -22,7 +22,7 @@ describe("failures before the API (nothing committed)", () => {
     emulator.injectFault({ kind, method: "POST", path: "/v2/api/generate" });
     const response = await call(emulator, "POST", "/api/generate", CREATE);
     expect(response.status).toBe(status);
-    expect(response.json).toEqual({ status: "error", message: expect.any(String) });
+    expect(response.json).toEqual(errorBody(expect.any(String)));
     expect(emulator.listTokens()).toEqual([]);
     expect(emulator.requests).toEqual([{ method: "POST", path: "/v2/api/generate", status, fault: kind }]);
   });
@@ -32,7 +32,7 @@ describe("failures before the API (nothing committed)", () => {
     const response = await call(emulator, "POST", "/api/generate", CREATE);
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("7");
-    expect(response.json).toEqual({ status: "error", message: expect.any(String) });
+    expect(response.json).toEqual(errorBody(expect.any(String)));
     expect(emulator.listTokens()).toEqual([]);
   });
 
@@ -59,7 +59,7 @@ describe("failures before the API (nothing committed)", () => {
     emulator.injectFault({ kind: "status-error" });
     const response = await call(emulator, "POST", "/api/generate", CREATE);
     expect(response.status).toBe(200);
-    expect(response.json).toEqual({ status: "error", message: "Something went wrong" });
+    expect(response.json).toEqual(errorBody("Something went wrong"));
     expect(emulator.listTokens()).toEqual([]);
   });
 

@@ -83,3 +83,8 @@ export async function eventually(condition: () => boolean, timeoutMs = 2000): Pr
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+/** Utho's error body as the emulator sends it: both the `message` and the `errors` shapes. */
+export function errorBody(message: unknown): unknown {
+  return { status: "error", message, errors: [{ message, code: expect.stringMatching(/^\d{3}$/) }] };
+}

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator } from "../../emulator";
-import { call, createToken, listTokens } from "./helpers";
+import { call, createToken, errorBody, listTokens } from "./helpers";
 
 let dir: string;
 let dataFile: string;
@@ -136,7 +136,7 @@ describe("a failed write", () => {
       writeFileSync(join(dir, "state"), "");
       const response = await call(emulator, "POST", "/api/generate", { body: { name: "ci", write: "1" } });
       expect(response.status).toBe(500);
-      expect(response.json).toEqual({ status: "error", message: "Internal Server Error" });
+      expect(response.json).toEqual(errorBody("Internal Server Error"));
       expect(emulator.listTokens()).toEqual([]);
       expect(warn).toHaveBeenCalledWith(expect.stringMatching(/ENOTDIR/));
     } finally {
