@@ -76,11 +76,7 @@ async function benchMint(rows: string[][], faultRate: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     try {
       const minted = await timed(samples, () =>
-        mintToken(
-          utho,
-          { name: `bench-${i}`, scope: "read" },
-          [5, 10, 20, 40],
-        ),
+        mintToken(utho, { name: `bench-${i}`, scope: "read" }, [5, 10, 20, 40]),
       );
       owned.add(minted.id);
     } catch {

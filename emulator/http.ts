@@ -18,7 +18,11 @@ export function jsonReply(status: number, body: object, headers?: OutgoingHttpHe
  * decodes into its error value (`utho-go` ErrorResponse).
  */
 export function errorReply(status: number, message: string, headers?: OutgoingHttpHeaders): Reply {
-  return jsonReply(status, { status: "error", message, errors: [{ message, code: String(status) }] }, headers);
+  return jsonReply(
+    status,
+    { status: "error", message, errors: [{ message, code: String(status) }] },
+    headers,
+  );
 }
 
 export function send(res: ServerResponse, reply: Reply): void {

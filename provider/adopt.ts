@@ -27,7 +27,9 @@ function findAdoptee(tokens: UthoApiToken[], inputs: ApiTokenInputs, adopt: Adop
 /** Checks that a supplied secret is a working credential other than our own; never echoes it. */
 export async function verifySecret(client: UthoClient, secret: string): Promise<void> {
   if (client.usesApiKey(secret)) {
-    throw new ApiTokenProviderError("adopt.token: this is the provider's own API key, not the adopted token's secret");
+    throw new ApiTokenProviderError(
+      "adopt.token: this is the provider's own API key, not the adopted token's secret",
+    );
   }
   try {
     await client.withOptions({ apiKey: secret }).account.info();

@@ -22,13 +22,8 @@ const knownString = (problem: (v: unknown) => string | undefined) =>
 
 const adoptSchema = z
   .object({
-    id: z
-      .union([z.number().int().nonnegative().transform(String), knownString(tokenIdProblem)])
-      .optional(),
-    token: z
-      .string()
-      .regex(/^\S+$/, "must be a token secret: not empty, no whitespace")
-      .optional(),
+    id: z.union([z.number().int().nonnegative().transform(String), knownString(tokenIdProblem)]).optional(),
+    token: z.string().regex(/^\S+$/, "must be a token secret: not empty, no whitespace").optional(),
   })
   .strict();
 
@@ -55,7 +50,10 @@ function failuresOf(error: z.ZodError): pulumi.dynamic.CheckFailure[] {
       return issue.keys.map((key) => {
         const property = [...issue.path, key].join(".");
         const accepted = ACCEPTED[owner] ?? "";
-        return { property, reason: `unknown property "${property}": ${owner || "ApiToken"} accepts ${accepted}` };
+        return {
+          property,
+          reason: `unknown property "${property}": ${owner || "ApiToken"} accepts ${accepted}`,
+        };
       });
     }
     const property = issue.path.join(".");

@@ -56,7 +56,12 @@ function mayHaveMinted(error: unknown): boolean {
  * with our name and scope. Reports the ids revoked and, if the last listing or a revocation
  * still failed, that error.
  */
-async function sweepStrays(client: UthoClient, wanted: Wanted, before: ReadonlySet<string>, delays: readonly number[]) {
+async function sweepStrays(
+  client: UthoClient,
+  wanted: Wanted,
+  before: ReadonlySet<string>,
+  delays: readonly number[],
+) {
   const revoked: string[] = [];
   let problem: unknown;
   for (let i = 0; ; i++) {
@@ -79,7 +84,12 @@ async function sweepStrays(client: UthoClient, wanted: Wanted, before: ReadonlyS
   return { revoked, problem };
 }
 
-async function postOnce(client: UthoClient, wanted: Wanted, before: ReadonlySet<string>, delays: readonly number[]) {
+async function postOnce(
+  client: UthoClient,
+  wanted: Wanted,
+  before: ReadonlySet<string>,
+  delays: readonly number[],
+) {
   try {
     return (await client.apiTokens.create(wanted)).token;
   } catch (error) {
