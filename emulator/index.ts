@@ -13,6 +13,8 @@ export interface EmulatorOptions {
   port?: number;
   /** @default "127.0.0.1" */
   host?: string;
+  /** The id `account/info` reports, to stand in for several Utho accounts. @default "41250" */
+  accountId?: string;
   /** The account's master key, with full rights and never listed. @default a random 64-hex-character key */
   rootKey?: string;
   /**
@@ -121,7 +123,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     throw new TypeError(`faults: unknown fault kind ${JSON.stringify(unknownKind)}`);
   const rootKey = requireRootKey(options.rootKey ?? generateSecret());
 
-  const store = new TokenStore(rootKey, options.dataFile);
+  const store = new TokenStore(rootKey, options.dataFile, options.accountId);
   const faults = new FaultPlan({ rate: faultRate, kinds, random: options.random ?? DEFAULTS.random });
   const requests: RecordedRequest[] = [];
   const server = createServer(

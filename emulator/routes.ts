@@ -32,7 +32,6 @@ interface Route {
  * (`credit` and friends), and everything else is a string, as in that client's `User` struct.
  */
 const ACCOUNT_USER = {
-  id: "41250",
   type: "Individual",
   fullname: "Utho Emulator",
   company: "Local Emulator",
@@ -102,8 +101,8 @@ function deleteToken(store: TokenStore, _request: ApiRequest, [rawId]: string[])
   return jsonReply(200, { status: "success", message: "API key deleted" });
 }
 
-function accountInfo(): Reply {
-  return jsonReply(200, { status: "success", user: ACCOUNT_USER });
+function accountInfo(store: TokenStore): Reply {
+  return jsonReply(200, { status: "success", user: { id: store.accountId, ...ACCOUNT_USER } });
 }
 
 const ROUTES: Route[] = [

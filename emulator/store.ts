@@ -90,6 +90,8 @@ export class TokenStore {
   constructor(
     rootKey: string,
     private readonly dataFile?: string,
+    /** The account's id, as `account/info` reports it. */
+    readonly accountId = "41250",
   ) {
     this.rootHash = hashSecret(rootKey);
     const state = dataFile ? loadState(dataFile) : EMPTY_STATE;

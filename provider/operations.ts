@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
 import { registerSecret, type UthoClient, UthoNotFoundError } from "../sdk";
+import { accountIdOf, requireSameAccount } from "./account";
 import { adoptToken, verifySecret } from "./adopt";
 import { checkInputs } from "./check";
 import { configureFromStack, type ProviderConfig, providerClient } from "./credentials";
@@ -33,11 +34,12 @@ export function diff(id: string, olds: ApiTokenOutputs, news: ApiTokenInputs): p
 }
 
 /** Outputs carry the inputs that matter for later diffs, never the adopt secret under `adopt`. */
-function outputsOf(inputs: ApiTokenInputs, createdAt: string, token: string | undefined) {
+function outputsOf(inputs: ApiTokenInputs, accountId: string, createdAt: string, token: string | undefined) {
   const outs: ApiTokenOutputs = {
     name: inputs.name,
     scope: inputs.scope,
     createdAt,
+    accountId,
     ...(token === undefined ? {} : { token }),
     ...(inputs.rotation === undefined ? {} : { rotation: inputs.rotation }),
     ...(inputs.namePrefix === undefined ? {} : { namePrefix: inputs.namePrefix }),
@@ -52,12 +54,13 @@ export async function create(
 ): Promise<CreateResult> {
   registerSecret(inputs.adopt?.token);
   const client = providerClient();
+  const accountId = await accountIdOf(client);
   if (inputs.adopt) {
     const adopted = await adoptToken(client, inputs, inputs.adopt);
-    return { id: adopted.id, outs: outputsOf(inputs, adopted.createdAt, inputs.adopt.token) };
+    return { id: adopted.id, outs: outputsOf(inputs, accountId, adopted.createdAt, inputs.adopt.token) };
   }
   const minted = await mintToken(client, inputs, settleDelaysMs);
-  return { id: minted.id, outs: outputsOf(inputs, minted.createdAt, minted.token) };
+  return { id: minted.id, outs: outputsOf(inputs, accountId, minted.createdAt, minted.token) };
 }
 
 /**
@@ -85,7 +88,9 @@ export async function read(
   settleDelaysMs: readonly number[] = SETTLE_DELAYS_MS,
 ): Promise<ReadResult> {
   registerSecret(props.token);
-  const current = await findToken(providerClient(), id, settleDelaysMs);
+  const client = providerClient();
+  await requireSameAccount(client, id, props.accountId, "refresh");
+  const current = await findToken(client, id, settleDelaysMs);
   if (!current) return { id: "", props };
   return { id, props: { ...props, name: current.name, scope: current.scope, createdAt: current.createdAt } };
 }
@@ -111,6 +116,7 @@ export async function update(
 export async function remove(id: string, props: ApiTokenOutputs): Promise<void> {
   registerSecret(props.token);
   const client = providerClient();
+  await requireSameAccount(client, id, props.accountId, "delete");
   try {
     await client.apiTokens.delete(id);
   } catch (error) {

@@ -29,6 +29,8 @@ export interface ApiTokenOutputs {
   /** The secret. Present when minted by the provider or supplied with `adopt.token`. */
   token?: string;
   rotation?: string;
+  /** The Utho account that holds the token (`account/info` user id). */
+  accountId?: string;
   namePrefix?: string;
   autoNamed?: boolean;
 }

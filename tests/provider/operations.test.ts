@@ -1,4 +1,5 @@
 import { inspect } from "node:util";
+import { startEmulator } from "../../emulator";
 import { MISSING_CREDENTIALS_MESSAGE } from "../../provider";
 import * as operations from "../../provider/operations";
 import type { ApiTokenInputs } from "../../provider/types";
@@ -21,6 +22,7 @@ describe("create", () => {
       { id, name: "ci-deployer", scope: "write", createdAt: outs.createdAt },
     ]);
     expect(outs).toEqual({
+      accountId: "41250",
       name: "ci-deployer",
       scope: "write",
       createdAt: expect.stringMatching(/^\d{4}-/),
@@ -65,6 +67,23 @@ describe("read (refresh)", () => {
     const { id, outs } = await operations.create(inputs);
     emulator.current.injectFault({ kind: "503", method: "GET", times: Number.POSITIVE_INFINITY });
     await expect(operations.read(id, outs)).rejects.toMatchObject({ status: 503 });
+  });
+});
+
+describe("another account's key", () => {
+  it("makes refresh and delete fail instead of dropping or orphaning the token", async () => {
+    const { id, outs } = await operations.create(inputs);
+    const other = await startEmulator({ accountId: "99999" });
+    try {
+      configureProvider(other);
+      const expected = `token ${id}: it belongs to Utho account 41250, but the provider's API key is for account 99999`;
+      await expect(operations.read(id, outs, SETTLE)).rejects.toThrow(`Cannot refresh ${expected}`);
+      await expect(operations.remove(id, outs)).rejects.toThrow(`Cannot delete ${expected}`);
+      expect(other.countRequests("GET", "/v2/api")).toBe(0);
+      expect(emulator.current.listTokens()).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
   });
 });
 
