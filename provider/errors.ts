@@ -14,7 +14,6 @@ export class ApiTokenProviderError extends Error {
 
 /** A short, redacted description of any error, for inclusion in a provider error message. */
 export function describe(error: unknown): string {
-  if (error instanceof UthoError) return error.message;
-  if (error instanceof ApiTokenProviderError) return error.message;
+  if (error instanceof UthoError || error instanceof ApiTokenProviderError) return error.message;
   return error instanceof Error ? `${error.name}: unexpected error` : "unexpected error";
 }

@@ -15,7 +15,6 @@
  * Mints of the same name and scope in one process (two resources of one program) run one
  * after the other, so each sees the other's token among the ids that existed before.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   type TokenScope,
   UthoApiError,
@@ -27,7 +26,7 @@ import {
   UthoResponseError,
 } from "../sdk";
 import { ApiTokenProviderError, describe } from "./errors";
-import { SETTLE_DELAYS_MS, settleSeconds } from "./settle";
+import { SETTLE_DELAYS_MS, settleRounds, settleSeconds } from "./settle";
 
 export interface MintedToken {
   id: string;
@@ -64,7 +63,7 @@ async function sweepStrays(
 ) {
   const revoked: string[] = [];
   let problem: unknown;
-  for (let i = 0; ; i++) {
+  for await (const _ of settleRounds(delays)) {
     problem = undefined;
     try {
       for (const stray of (await client.apiTokens.list()).filter(isNewMatch(wanted, before))) {
@@ -77,9 +76,6 @@ async function sweepStrays(
       problem = error;
       if (error instanceof UthoAuthError) break;
     }
-    const delay = delays[i];
-    if (delay === undefined) break;
-    await sleep(delay);
   }
   return { revoked, problem };
 }
@@ -121,7 +117,7 @@ async function identify(
   delays: readonly number[],
 ): Promise<UthoApiToken> {
   let lastError: unknown;
-  for (let i = 0; ; i++) {
+  for await (const _ of settleRounds(delays)) {
     lastError = undefined;
     try {
       const candidates = (await client.apiTokens.list()).filter(isNewMatch(wanted, before));
@@ -138,9 +134,6 @@ async function identify(
       if (error instanceof ApiTokenProviderError || error instanceof UthoAuthError) throw error;
       lastError = error;
     }
-    const delay = delays[i];
-    if (delay === undefined) break;
-    await sleep(delay);
   }
   const reason = lastError
     ? `listing tokens to find its id failed (${describe(lastError)})`

@@ -3,7 +3,6 @@
  * Nothing here is captured into the Pulumi state: this module is `require`d inside the dynamic
  * provider host, so it can use zod, undici and the SDK freely.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import type * as pulumi from "@pulumi/pulumi";
 import { registerSecret, type UthoClient, UthoNotFoundError } from "../sdk";
 import { accountIdOf, requireSameAccount } from "./account";
@@ -13,7 +12,7 @@ import { configureFromStack, type ProviderConfig, providerClient } from "./crede
 import { diffToken } from "./diff";
 import { ApiTokenProviderError } from "./errors";
 import { mintToken } from "./mint";
-import { SETTLE_DELAYS_MS } from "./settle";
+import { SETTLE_DELAYS_MS, settleRounds } from "./settle";
 import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
 
 // Pulumi's result types make every field optional; ours always carry them.
@@ -69,12 +68,11 @@ export async function create(
  * an error is never taken for an absence.
  */
 async function findToken(client: UthoClient, id: string, settleDelaysMs: readonly number[]) {
-  for (let i = 0; ; i++) {
+  for await (const _ of settleRounds(settleDelaysMs)) {
     const found = (await client.apiTokens.list()).find((t) => t.id === id);
-    const delay = settleDelaysMs[i];
-    if (found || delay === undefined) return found;
-    await sleep(delay);
+    if (found) return found;
   }
+  return undefined;
 }
 
 /**
