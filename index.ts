@@ -1,18 +1,10 @@
 /**
  * utho-pulumi-tokens: Utho Cloud API tokens as code.
  *
- * - `ApiToken`: the Pulumi resource (`./provider`).
- * - `UthoClient` and its errors: a typed Utho API client (`./sdk`).
- * - `startEmulator`: a local Utho API for tests and demos (`./emulator`).
+ * - `.` (this module): the `ApiToken` resource and its types. Importing it loads neither the
+ *   SDK's client nor the emulator.
+ * - `utho-pulumi-tokens/sdk`: `UthoClient`, its errors and the token rules.
+ * - `utho-pulumi-tokens/emulator`: `startEmulator`, a local Utho API for tests and demos.
  */
-
-export {
-  type EmulatorOptions,
-  type FaultKind,
-  type FaultRule,
-  type RecordedRequest,
-  type RunningEmulator,
-  startEmulator,
-} from "./emulator";
-export * from "./provider";
-export * from "./sdk";
+export { ApiToken, type ApiTokenAdoptArgs, type ApiTokenArgs } from "./provider/api-token";
+export type { TokenScope } from "./sdk/rules";

@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ApiToken } from "../provider";
+import { ApiToken } from "../provider/api-token";
 
 const tokenListSchema = z.array(
   z

@@ -5,7 +5,7 @@
  * the original lives on). Outputs record the account; read and delete refuse to act across
  * accounts.
  */
-import type { UthoClient } from "../sdk";
+import type { UthoClient } from "../sdk/client";
 import { ApiTokenProviderError } from "./errors";
 
 // One `account/info` call per client (that is, per key and base URL) for the process's life.

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { TokenScope } from "../sdk";
+import type { TokenScope } from "../sdk/rules";
 import { apiTokenProvider } from "./serializable";
 
 export interface ApiTokenAdoptArgs {

@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { tokenIdProblem, tokenNameProblem, tokenScopeProblem } from "../sdk";
+import { ruleProblem, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
 import { autoName } from "./naming";
 import type { AdoptSpec, ApiTokenInputs } from "./types";
 
@@ -22,7 +22,12 @@ const knownString = (problem: (v: unknown) => string | undefined) =>
 
 const adoptSchema = z
   .object({
-    id: z.union([z.number().int().nonnegative().transform(String), knownString(tokenIdProblem)]).optional(),
+    id: z
+      .union([
+        z.number().int().nonnegative().transform(String),
+        knownString((v) => ruleProblem(tokenIdSchema, v)),
+      ])
+      .optional(),
     token: z.string().regex(/^\S+$/, "must be a token secret: not empty, no whitespace").optional(),
   })
   .strict();
@@ -32,8 +37,8 @@ const ACCEPTED: Record<string, string> = { "": "name, scope, rotation and adopt"
 
 const inputSchema = z
   .object({
-    name: knownString(tokenNameProblem).optional(),
-    scope: knownString(tokenScopeProblem).optional(),
+    name: knownString((v) => ruleProblem(tokenNameSchema, v)).optional(),
+    scope: knownString((v) => ruleProblem(tokenScopeSchema, v)).optional(),
     // During preview, an `adopt` built from another resource's outputs is unknown as a whole.
     adopt: z.union([z.literal(UNKNOWN), adoptSchema]).optional(),
     rotation: z.string().max(256, "must be at most 256 characters").optional(),

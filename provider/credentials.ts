@@ -2,7 +2,8 @@
  * Where the provider's own Utho API key comes from. Read at run time only (from `configure()`
  * or the environment), so it is never part of the serialized provider in the state.
  */
-import { environmentApiKey, environmentBaseUrl, UthoClient, UthoConfigError } from "../sdk";
+import { UthoClient, UthoConfigError } from "../sdk";
+import { environmentApiKey, environmentBaseUrl } from "../sdk/options";
 
 export interface ProviderConfig {
   get(key: string): string | undefined;

@@ -1,4 +1,5 @@
-import { redactSecrets, UthoError } from "../sdk";
+import { UthoError } from "../sdk";
+import { redactSecrets } from "../sdk/redact";
 
 /**
  * A provider operation failed in a way the user must act on (an unidentifiable or

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { isControlCharacter, TOKEN_NAME_MAX_LENGTH } from "../sdk";
+import { isForbiddenNameCharacter, TOKEN_NAME_MAX_LENGTH } from "../sdk/rules";
 
 const SUFFIX_BYTES = 4; // 8 hex characters, as Pulumi's own auto-naming uses a short random suffix.
 
@@ -11,7 +11,7 @@ export function autoName(prefix: string): string {
   const suffix = randomBytes(SUFFIX_BYTES).toString("hex");
   // By code points, so a multi-unit character is never split.
   const stem = [...prefix.trim()]
-    .map((char) => (isControlCharacter(char) ? "-" : char))
+    .map((char) => (isForbiddenNameCharacter(char) ? "-" : char))
     .slice(0, TOKEN_NAME_MAX_LENGTH - suffix.length - 1)
     .join("");
   return `${stem || "token"}-${suffix}`;

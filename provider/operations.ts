@@ -4,7 +4,8 @@
  * provider host, so it can use zod, undici and the SDK freely.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { registerSecret, type UthoClient, UthoNotFoundError } from "../sdk";
+import { type UthoClient, UthoNotFoundError } from "../sdk";
+import { registerSecret } from "../sdk/redact";
 import { accountIdOf, requireSameAccount } from "./account";
 import { adoptToken, verifySecret } from "./adopt";
 import { checkInputs } from "./check";

@@ -1,4 +1,4 @@
-import type { TokenScope } from "../sdk";
+import type { TokenScope } from "../sdk/rules";
 
 /** Bring an existing, hand-made token under management instead of minting one. */
 export interface AdoptSpec {

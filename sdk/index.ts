@@ -1,3 +1,8 @@
+/**
+ * `utho-pulumi-tokens/sdk`: the typed Utho API client. What is exported here is the public
+ * surface; the package's own modules import internals (redaction, environment lookups) from
+ * their files directly.
+ */
 export { UthoClient } from "./client";
 export {
   UthoApiError,
@@ -12,18 +17,15 @@ export {
   UthoResponseError,
   UthoTimeoutError,
 } from "./errors";
-export { DEFAULT_BASE_URL, environmentApiKey, environmentBaseUrl, type UthoClientOptions } from "./options";
-export { redactSecrets, registerSecret } from "./redact";
+export { DEFAULT_BASE_URL, type UthoClientOptions } from "./options";
 export type { AccountInfo } from "./resources/account";
-export {
-  type CreateApiTokenParams,
-  type CreatedApiToken,
-  isControlCharacter,
-  TOKEN_NAME_MAX_LENGTH,
-  tokenIdProblem,
-  tokenNameProblem,
-  tokenScopeProblem,
-  type UthoApiToken,
-} from "./resources/api-tokens";
+export type { CreateApiTokenParams, CreatedApiToken, UthoApiToken } from "./resources/api-tokens";
 export type { RetryDelays } from "./retry";
-export type { TokenScope } from "./schemas";
+export {
+  TOKEN_NAME_MAX_LENGTH,
+  TOKEN_SCOPES,
+  type TokenScope,
+  tokenIdSchema,
+  tokenNameSchema,
+  tokenScopeSchema,
+} from "./rules";

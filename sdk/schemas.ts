@@ -4,8 +4,7 @@
  * depends on a field being there.
  */
 import { z } from "zod";
-
-export type TokenScope = "read" | "write";
+import type { TokenScope } from "./rules";
 
 /** `write`: "1"/1/true is the Write scope; "0"/0/false is Read-Only. */
 const writeFlag = z

@@ -1,6 +1,6 @@
 import { inspect } from "node:util";
 import { startEmulator } from "../../emulator";
-import { MISSING_CREDENTIALS_MESSAGE } from "../../provider";
+import { MISSING_CREDENTIALS_MESSAGE } from "../../provider/credentials";
 import * as operations from "../../provider/operations";
 import type { ApiTokenInputs } from "../../provider/types";
 import { authenticates as authenticatesTo, useEmulator } from "../support/emulator";

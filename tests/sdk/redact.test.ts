@@ -1,4 +1,4 @@
-import { redactSecrets, registerSecret } from "../../sdk";
+import { redactSecrets, registerSecret } from "../../sdk/redact";
 
 describe("redactSecrets", () => {
   it("removes registered secrets wherever they occur", () => {
