@@ -6,5 +6,10 @@
  * - `utho-pulumi-tokens/sdk`: `UthoClient`, its errors and the token rules.
  * - `utho-pulumi-tokens/emulator`: `startEmulator`, a local Utho API for tests and demos.
  */
-export { ApiToken, type ApiTokenAdoptArgs, type ApiTokenArgs } from "./provider/api-token";
+export {
+  ApiToken,
+  type ApiTokenAdoptArgs,
+  type ApiTokenArgs,
+  type ApiTokenConnectionArgs,
+} from "./provider/api-token";
 export type { TokenScope } from "./sdk/rules";

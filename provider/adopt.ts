@@ -3,7 +3,9 @@
  * dynamic resources (pulumi/pulumi#16175), so the resource takes an explicit `adopt` input.
  * Nothing is changed in Utho; every mismatch is an error naming the property.
  */
-import { type UthoApiToken, UthoAuthError, type UthoClient } from "../sdk";
+import type { UthoClient } from "../sdk/client";
+import { UthoAuthError } from "../sdk/errors";
+import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import { ApiTokenProviderError, describe } from "./errors";
 import type { AdoptSpec, ApiTokenInputs } from "./types";
 

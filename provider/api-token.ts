@@ -9,6 +9,14 @@ export interface ApiTokenAdoptArgs {
   token?: pulumi.Input<string>;
 }
 
+/** Credentials for this resource alone; what is omitted comes from the provider's settings. */
+export interface ApiTokenConnectionArgs {
+  /** A Utho API key of the account the token belongs in; pass it with `pulumi.secret(...)`. */
+  apiKey?: pulumi.Input<string>;
+  /** The API's base URL. @default utho:baseUrl, else UTHO_BASE_URL, else https://api.utho.com/v2 */
+  baseUrl?: pulumi.Input<string>;
+}
+
 export interface ApiTokenArgs {
   /** "read" (Read-Only) or "write" (read, write and delete). Changing it replaces the token. @default "read" */
   scope?: pulumi.Input<TokenScope>;
@@ -24,7 +32,20 @@ export interface ApiTokenArgs {
    * (create before delete). Use a period ("2026-Q4") or a counter. Adding or removing it rotates too.
    */
   rotation?: pulumi.Input<string>;
+  /**
+   * Credentials for this token's account, overriding the provider's (`utho:apiKey`,
+   * `utho:baseUrl`), so one program can manage tokens in several Utho accounts. Stored in the
+   * state only encrypted. Changing it updates in place; the new credentials must reach the
+   * token's account.
+   */
+  connection?: pulumi.Input<ApiTokenConnectionArgs>;
 }
+
+/** The type token every preview shows: `pulumi-nodejs:dynamic/utho:ApiToken`. */
+export const API_TOKEN_MODULE = "utho";
+export const API_TOKEN_TYPE = "ApiToken";
+/** The type 0.1.x registered; the alias keeps its stacks' tokens (no replacement, nothing lost). */
+export const LEGACY_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 /**
  * A Utho API token. Its `token` output is the once-shown secret, always a Pulumi secret.
@@ -43,6 +64,10 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   /** The secret (a Pulumi secret). Undefined for an adopted token whose secret was not supplied. */
   declare readonly token: pulumi.Output<string | undefined>;
+  /** The Utho account holding the token (`account/info` user id). */
+  declare readonly accountId: pulumi.Output<string>;
+  /** The rotation trigger's current value, if set. */
+  declare readonly rotation: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ApiTokenArgs = {}, opts?: pulumi.CustomResourceOptions) {
     // A fresh props object each time: the base constructor mutates it.
@@ -53,14 +78,25 @@ export class ApiToken extends pulumi.dynamic.Resource {
       // program passed it in plain text.
       adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
       rotation: args.rotation,
+      // Secret as a whole, for the same reason: it holds an API key.
+      connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
       namePrefix: name,
       createdAt: undefined,
+      accountId: undefined,
       token: undefined,
     };
-    super(apiTokenProvider, name, props, {
-      ...opts,
-      // The secret is a new output, not an input, so only this marks it secret in the state.
-      additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "token"],
-    });
+    super(
+      apiTokenProvider,
+      name,
+      props,
+      {
+        ...opts,
+        // The secret is a new output, not an input, so only this marks it secret in the state.
+        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "token", "connection"],
+        aliases: [...(opts?.aliases ?? []), { type: LEGACY_TYPE }],
+      },
+      API_TOKEN_MODULE,
+      API_TOKEN_TYPE,
+    );
   }
 }

@@ -1,59 +1,81 @@
 /**
- * `check`: validates the program's inputs before any API call and fills in the auto-name.
- * Every failure names the property and the rule it broke.
+ * `check`: validates the program's inputs before any API call and fills in the auto-name and
+ * defaults. Every failure names the property and the rule it broke. The token rules come from
+ * `sdk/rules.ts`, the one source the SDK and the emulator use too, and they are applied to the
+ * name actually used, auto-names included.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { ruleProblem, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
+import { resolveBaseUrl } from "../sdk/options";
+import { tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
 import { autoName } from "./naming";
-import type { AdoptSpec, ApiTokenInputs } from "./types";
+import { type CheckedInputs, UNKNOWN } from "./types";
 
-/** What the engine sends for a value not known yet (preview of a value from another resource). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** `schema`, or the engine's placeholder for a value not known yet (preview). `schema` comes last. */
+const orUnknown = <S extends z.ZodType>(schema: S) => z.union([z.literal(UNKNOWN), schema]);
 
-export const isUnknown = (value: unknown): boolean => value === UNKNOWN;
-
-const knownString = (problem: (v: unknown) => string | undefined) =>
-  z.unknown().superRefine((value, ctx) => {
-    if (isUnknown(value)) return;
-    const message = problem(value);
-    if (message) ctx.addIssue({ code: "custom", message });
-  });
+const secretText = z.string().regex(/^\S+$/, "must be a token secret: not empty, no whitespace");
 
 const adoptSchema = z
   .object({
-    id: z
-      .union([
-        z.number().int().nonnegative().transform(String),
-        knownString((v) => ruleProblem(tokenIdSchema, v)),
-      ])
-      .optional(),
-    token: z.string().regex(/^\S+$/, "must be a token secret: not empty, no whitespace").optional(),
+    id: z.union([z.number().int().nonnegative().transform(String), tokenIdSchema]).optional(),
+    token: secretText.optional(),
   })
   .strict();
 
+/** A base URL as the SDK accepts it; the message never echoes the value (it may hold a pasted key). */
+const baseUrlSchema = z.string().superRefine((value, ctx) => {
+  try {
+    resolveBaseUrl(value);
+  } catch (error) {
+    const rule = error instanceof Error ? error.message.replace(/^Invalid baseUrl: /, "") : "is invalid";
+    ctx.addIssue({ code: "custom", message: rule, input: value });
+  }
+});
+
+const connectionSchema = z
+  .object({ apiKey: secretText.optional(), baseUrl: baseUrlSchema.optional() })
+  .strict()
+  .refine((c) => c.apiKey !== undefined || c.baseUrl !== undefined, {
+    message: "must set apiKey, baseUrl or both",
+    // An unknown property is the mistake to report, not the emptiness that follows from it.
+    when: (payload) => payload.issues.length === 0,
+  });
+
 /** What each object accepts, for the message about an unknown property. */
-const ACCEPTED: Record<string, string> = { "": "name, scope, rotation and adopt", adopt: "id and token" };
+const ACCEPTED: Record<string, string> = {
+  "": "name, scope, rotation, adopt and connection",
+  adopt: "id and token",
+  connection: "apiKey and baseUrl",
+};
 
 const inputSchema = z
   .object({
-    name: knownString((v) => ruleProblem(tokenNameSchema, v)).optional(),
-    scope: knownString((v) => ruleProblem(tokenScopeSchema, v)).optional(),
-    // During preview, an `adopt` built from another resource's outputs is unknown as a whole.
-    adopt: z.union([z.literal(UNKNOWN), adoptSchema]).optional(),
+    name: orUnknown(tokenNameSchema).optional(),
+    // Least privilege by default.
+    scope: orUnknown(tokenScopeSchema).default("read"),
+    adopt: orUnknown(adoptSchema).optional(),
     rotation: z.string().max(256, "must be at most 256 characters").optional(),
+    connection: orUnknown(connectionSchema).optional(),
     namePrefix: z.string().optional(),
     autoNamed: z.boolean().optional(),
     __provider: z.string().optional(),
   })
   .strict();
 
-function failuresOf(error: z.ZodError): pulumi.dynamic.CheckFailure[] {
-  return error.issues.flatMap((issue): pulumi.dynamic.CheckFailure[] => {
+function failuresOf(
+  issues: readonly z.core.$ZodIssue[],
+  prefix: readonly PropertyKey[] = [],
+): pulumi.dynamic.CheckFailure[] {
+  return issues.flatMap((issue): pulumi.dynamic.CheckFailure[] => {
+    const path = [...prefix, ...issue.path];
+    // A value that is neither the unknown placeholder nor valid: the rule of the last branch
+    // (the real schema; see `orUnknown`) is the one to state.
+    if (issue.code === "invalid_union") return failuresOf(issue.errors.at(-1) ?? [], path);
     if (issue.code === "unrecognized_keys") {
-      const owner = issue.path.join(".");
+      const owner = path.join(".");
       return issue.keys.map((key) => {
-        const property = [...issue.path, key].join(".");
+        const property = [...path, key].join(".");
         const accepted = ACCEPTED[owner] ?? "";
         return {
           property,
@@ -61,45 +83,37 @@ function failuresOf(error: z.ZodError): pulumi.dynamic.CheckFailure[] {
         };
       });
     }
-    const property = issue.path.join(".");
+    const property = path.join(".");
     return [{ property, reason: `${property}: ${issue.message}` }];
   });
 }
 
-/** The stable name: the user's, the one generated earlier, or a new one. */
-function resolveName(olds: Partial<ApiTokenInputs>, news: { name?: unknown; namePrefix?: string }) {
-  if (news.name !== undefined) return { name: news.name as string, autoNamed: undefined };
-  if (olds.autoNamed && olds.name) return { name: olds.name, autoNamed: true };
-  return { name: autoName(news.namePrefix ?? "token"), autoNamed: true };
-}
+const failure = (property: string, rule: string): pulumi.dynamic.CheckResult<CheckedInputs> => ({
+  failures: [{ property, reason: `${property}: ${rule}` }],
+});
 
 export function checkInputs(
-  olds: Partial<ApiTokenInputs>,
+  olds: Partial<CheckedInputs>,
   news: Record<string, unknown>,
-): pulumi.dynamic.CheckResult<ApiTokenInputs> {
+): pulumi.dynamic.CheckResult<CheckedInputs> {
   const parsed = inputSchema.safeParse(news);
-  if (!parsed.success) return { failures: failuresOf(parsed.error) };
-  const input = parsed.data;
-  if (input.adopt && input.name === undefined) {
-    return {
-      failures: [
-        {
-          property: "name",
-          reason: "name: required when adopting a token (it must equal the adopted token's name)",
-        },
-      ],
-    };
+  if (!parsed.success) return { failures: failuresOf(parsed.error.issues) };
+  const { name, adopt, namePrefix, __provider, autoNamed: _previous, ...rest } = parsed.data;
+  if (adopt && name === undefined) {
+    return failure("name", "required when adopting a token (it must equal the adopted token's name)");
   }
-  const { name, autoNamed } = resolveName(olds, input);
-  const inputs: ApiTokenInputs = {
-    name,
-    // Least privilege by default.
-    scope: (input.scope ?? "read") as ApiTokenInputs["scope"],
-    // An unknown `adopt` only occurs in preview; create and update always see it resolved.
-    ...(input.adopt ? { adopt: input.adopt as AdoptSpec } : {}),
-    ...(input.rotation === undefined ? {} : { rotation: input.rotation }),
-    ...(input.namePrefix ? { namePrefix: input.namePrefix } : {}),
-    ...(autoNamed ? { autoNamed } : {}),
+  // The user's name, else the one generated earlier (stable for the resource's life), else a new one.
+  const autoNamed = name === undefined;
+  const resolved = name ?? (olds.autoNamed && olds.name ? olds.name : autoName(namePrefix ?? "token"));
+  const nameRule = tokenNameSchema.safeParse(resolved);
+  if (!nameRule.success) return failure("name", nameRule.error.issues[0]?.message ?? "is invalid");
+  return {
+    inputs: {
+      ...rest,
+      name: resolved,
+      ...(adopt === undefined ? {} : { adopt }),
+      ...(namePrefix ? { namePrefix } : {}),
+      ...(autoNamed ? { autoNamed } : {}),
+    },
   };
-  return { inputs };
 }

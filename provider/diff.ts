@@ -2,29 +2,26 @@
  * `diff`: Utho cannot rename a token or change its scope, so a change to either means a new
  * token (a replacement of exactly those properties); so does a change of `rotation`. Pointing
  * `adopt.id` at another token replaces too: the resource becomes that token, and the one it
- * held is revoked unless `retainOnDelete` is set. A newly supplied `adopt.token` needs no new
- * token and goes through `update`.
+ * held is revoked unless `retainOnDelete` is set. A newly supplied `adopt.token` and new
+ * `connection` credentials need no new token and go through `update`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { isUnknown } from "./check";
 import { ApiTokenProviderError } from "./errors";
-import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
+import { type ApiTokenOutputs, type CheckedInputs, type ConnectionSpec, isUnknown } from "./types";
 
 // `rotation` exists only to force a new token when its value changes.
 const REPLACING_PROPERTIES = ["name", "scope", "rotation"] as const;
 
-export function diffToken(
-  id: string,
-  olds: ApiTokenOutputs,
-  news: ApiTokenInputs,
-): pulumi.dynamic.DiffResult {
+const sameConnection = (a: ConnectionSpec | undefined, b: ConnectionSpec | undefined): boolean =>
+  a?.apiKey === b?.apiKey && a?.baseUrl === b?.baseUrl;
+
+export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs): pulumi.dynamic.DiffResult {
   const replaces: string[] = REPLACING_PROPERTIES.filter(
     (key) => isUnknown(news[key]) || news[key] !== olds[key],
   );
-  const adoptId = news.adopt?.id;
-  if (adoptId !== undefined && (isUnknown(adoptId) || adoptId !== id)) replaces.push("adopt");
-  const secretSupplied = news.adopt?.token !== undefined && news.adopt.token !== olds.token;
-  if (news.adopt && !isUnknown(news.adopt) && replaces.some((key) => key !== "adopt")) {
+  const adopt = isUnknown(news.adopt) ? undefined : news.adopt;
+  if (adopt?.id !== undefined && (isUnknown(adopt.id) || adopt.id !== id)) replaces.push("adopt");
+  if (adopt && replaces.some((key) => key !== "adopt")) {
     // The new resource would adopt the very token the old one holds, and deleting the old
     // resource would then revoke it.
     throw new ApiTokenProviderError(
@@ -32,8 +29,10 @@ export function diffToken(
         "rename, re-scope or rotate a token in place). Remove `adopt` to mint a new token in its place.",
     );
   }
+  const secretSupplied = adopt?.token !== undefined && adopt.token !== olds.token;
+  const connectionChanged = isUnknown(news.connection) || !sameConnection(news.connection, olds.connection);
   return {
-    changes: replaces.length > 0 || secretSupplied || isUnknown(news.adopt),
+    changes: replaces.length > 0 || secretSupplied || connectionChanged || isUnknown(news.adopt),
     replaces,
     deleteBeforeReplace: false,
   };

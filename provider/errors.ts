@@ -1,20 +1,24 @@
-import { UthoError } from "../sdk";
+import { UthoError } from "../sdk/errors";
 import { redactSecrets } from "../sdk/redact";
 
 /**
- * A provider operation failed in a way the user must act on (an unidentifiable or
- * uncleanable token, a failed adoption). The message says what is left behind and what to do.
- * It is redacted like the SDK's errors: it may quote user input.
+ * A provider operation failed in a way the user must act on (an unidentifiable or uncleanable
+ * token, a failed adoption, a token in another account). The message says what is left behind
+ * and what to do. Like every error of the package it is a {@link UthoError}, redacted at
+ * construction: it may quote user input.
  */
-export class ApiTokenProviderError extends Error {
+export class ApiTokenProviderError extends UthoError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(redactSecrets(message), options);
-    this.name = "ApiTokenProviderError";
+    super("UTHO_PROVIDER", message, options);
   }
 }
 
-/** A short, redacted description of any error, for inclusion in a provider error message. */
+/**
+ * A short, redacted description of any error, for inclusion in a provider error message. An
+ * error from outside the package keeps its name and message: dropping them would hide the cause.
+ */
 export function describe(error: unknown): string {
-  if (error instanceof UthoError || error instanceof ApiTokenProviderError) return error.message;
-  return error instanceof Error ? `${error.name}: unexpected error` : "unexpected error";
+  if (error instanceof UthoError) return error.message;
+  if (error instanceof Error) return redactSecrets(`${error.name}: ${error.message}`);
+  return redactSecrets(String(error));
 }

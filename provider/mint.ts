@@ -16,17 +16,16 @@
  * after the other, so each sees the other's token among the ids that existed before.
  */
 import {
-  type TokenScope,
   UthoApiError,
-  type UthoApiToken,
   UthoAuthError,
-  type UthoClient,
   UthoConnectionError,
   UthoNotFoundError,
   UthoResponseError,
-} from "../sdk";
+} from "../sdk/errors";
+import type { UthoApiToken } from "../sdk/resources/api-tokens";
+import type { TokenScope } from "../sdk/rules";
+import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describe } from "./errors";
-import { SETTLE_DELAYS_MS, settleRounds, settleSeconds } from "./settle";
 
 export interface MintedToken {
   id: string;
@@ -55,19 +54,15 @@ function mayHaveMinted(error: unknown): boolean {
  * with our name and scope. Reports the ids revoked and, if the last listing or a revocation
  * still failed, that error.
  */
-async function sweepStrays(
-  client: UthoClient,
-  wanted: Wanted,
-  before: ReadonlySet<string>,
-  delays: readonly number[],
-) {
+async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: ReadonlySet<string>) {
   const revoked: string[] = [];
   let problem: unknown;
-  for await (const _ of settleRounds(delays)) {
+  const waitingFor = `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`;
+  for await (const _ of ctx.settleRounds(waitingFor)) {
     problem = undefined;
     try {
-      for (const stray of (await client.apiTokens.list()).filter(isNewMatch(wanted, before))) {
-        await client.apiTokens.delete(stray.id).catch((error: unknown) => {
+      for (const stray of (await ctx.client.apiTokens.list()).filter(isNewMatch(wanted, before))) {
+        await ctx.client.apiTokens.delete(stray.id).catch((error: unknown) => {
           if (!(error instanceof UthoNotFoundError)) throw error;
         });
         revoked.push(stray.id);
@@ -80,17 +75,12 @@ async function sweepStrays(
   return { revoked, problem };
 }
 
-async function postOnce(
-  client: UthoClient,
-  wanted: Wanted,
-  before: ReadonlySet<string>,
-  delays: readonly number[],
-) {
+async function postOnce(ctx: ProviderContext, wanted: Wanted, before: ReadonlySet<string>) {
   try {
-    return (await client.apiTokens.create(wanted)).token;
+    return (await ctx.client.apiTokens.create(wanted)).token;
   } catch (error) {
     if (!mayHaveMinted(error)) throw error;
-    const { revoked, problem } = await sweepStrays(client, wanted, before, delays);
+    const { revoked, problem } = await sweepStrays(ctx, wanted, before);
     if (problem !== undefined) {
       throw new ApiTokenProviderError(
         `Creating token "${wanted.name}" failed (${describe(error)}), and making sure it left no token ` +
@@ -102,7 +92,7 @@ async function postOnce(
     const outcome =
       revoked.length > 0
         ? `Utho had minted it anyway (id ${revoked.join(", ")}); that token was revoked`
-        : `no token of that name appeared within ${settleSeconds(delays)} s`;
+        : `no token of that name appeared within ${ctx.settleSeconds} s`;
     throw new ApiTokenProviderError(
       `Creating token "${wanted.name}" failed (${describe(error)}); ${outcome}. Run again.`,
       { cause: error },
@@ -111,16 +101,15 @@ async function postOnce(
 }
 
 async function identify(
-  client: UthoClient,
+  ctx: ProviderContext,
   wanted: Wanted,
   before: ReadonlySet<string>,
-  delays: readonly number[],
 ): Promise<UthoApiToken> {
   let lastError: unknown;
-  for await (const _ of settleRounds(delays)) {
+  for await (const _ of ctx.settleRounds(`the new token "${wanted.name}" to appear in Utho's token list`)) {
     lastError = undefined;
     try {
-      const candidates = (await client.apiTokens.list()).filter(isNewMatch(wanted, before));
+      const candidates = (await ctx.client.apiTokens.list()).filter(isNewMatch(wanted, before));
       if (candidates.length === 1) return candidates[0] as UthoApiToken;
       if (candidates.length > 1) {
         throw new ApiTokenProviderError(
@@ -137,7 +126,7 @@ async function identify(
   }
   const reason = lastError
     ? `listing tokens to find its id failed (${describe(lastError)})`
-    : `it did not appear in Utho's token list within ${settleSeconds(delays)} s`;
+    : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;
   throw new ApiTokenProviderError(
     `Token "${wanted.name}" was minted, but ${reason}, so its id is unknown and it cannot be managed. ` +
       `Delete the token named "${wanted.name}" in the Utho console.`,
@@ -145,30 +134,11 @@ async function identify(
   );
 }
 
-// Mints in flight in this process, by name and scope.
-const inFlight = new Map<string, Promise<unknown>>();
-
-/** Runs `task` after every earlier task with the same key has settled. */
-async function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = inFlight.get(key) ?? Promise.resolve();
-  const current = previous.catch(() => undefined).then(task);
-  inFlight.set(key, current);
-  try {
-    return await current;
-  } finally {
-    if (inFlight.get(key) === current) inFlight.delete(key);
-  }
-}
-
-export async function mintToken(
-  client: UthoClient,
-  wanted: Wanted,
-  settleDelaysMs: readonly number[] = SETTLE_DELAYS_MS,
-): Promise<MintedToken> {
-  return oneAtATime(`${wanted.scope}\u0000${wanted.name}`, async () => {
-    const before = new Set((await client.apiTokens.list()).map((t) => t.id));
-    const token = await postOnce(client, wanted, before, settleDelaysMs);
-    const found = await identify(client, wanted, before, settleDelaysMs);
+export async function mintToken(ctx: ProviderContext, wanted: Wanted): Promise<MintedToken> {
+  return ctx.oneAtATime(`${wanted.scope}\u0000${wanted.name}`, async () => {
+    const before = new Set((await ctx.client.apiTokens.list()).map((t) => t.id));
+    const token = await postOnce(ctx, wanted, before);
+    const found = await identify(ctx, wanted, before);
     return { id: found.id, token, createdAt: found.createdAt };
   });
 }

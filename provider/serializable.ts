@@ -14,7 +14,7 @@
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as Operations from "./operations";
-import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
+import type { ApiTokenOutputs, CheckedInputs } from "./types";
 
 const NODE_MODULES = "/node_modules/";
 
@@ -32,7 +32,7 @@ function operations(): typeof Operations {
   return require(OPERATIONS_MODULE);
 }
 
-export const apiTokenProvider: pulumi.dynamic.ResourceProvider<ApiTokenInputs, ApiTokenOutputs> = {
+export const apiTokenProvider: pulumi.dynamic.ResourceProvider<CheckedInputs, ApiTokenOutputs> = {
   async configure(req) {
     operations().configure(req.config);
   },

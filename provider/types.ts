@@ -1,5 +1,11 @@
 import type { TokenScope } from "../sdk/rules";
 
+/** What the engine sends for a value not known yet (preview of a value from another resource). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export type Unknown = typeof UNKNOWN;
+
+export const isUnknown = (value: unknown): value is Unknown => value === UNKNOWN;
+
 /** Bring an existing, hand-made token under management instead of minting one. */
 export interface AdoptSpec {
   /** The token's Utho id. When omitted, the token is found by `name` (exactly one must match). */
@@ -8,17 +14,34 @@ export interface AdoptSpec {
   token?: string;
 }
 
-/** The provider's inputs, as `check` returns them (resolved, validated, auto-named). */
-export interface ApiTokenInputs {
+/** Credentials for one resource, overriding the provider's (`utho:apiKey`, `utho:baseUrl`). */
+export interface ConnectionSpec {
+  apiKey?: string;
+  baseUrl?: string;
+}
+
+/**
+ * The inputs as `check` returns them: validated, auto-named, defaults applied. During preview a
+ * value computed from another resource may still be unknown.
+ */
+export interface CheckedInputs {
   name: string;
-  scope: TokenScope;
-  adopt?: AdoptSpec;
+  scope: TokenScope | Unknown;
+  adopt?: AdoptSpec | Unknown;
   /** Any change of this value rotates the token: a new one is minted, then the old one revoked. */
   rotation?: string;
+  connection?: ConnectionSpec | Unknown;
   /** The resource's logical name, the stem of an auto-generated `name`. */
   namePrefix?: string;
   /** True when `name` was generated; it then stays the same for the resource's life. */
   autoNamed?: boolean;
+}
+
+/** The inputs `create` and `update` see: the engine resolves every unknown before it calls them. */
+export interface ApiTokenInputs extends CheckedInputs {
+  scope: TokenScope;
+  adopt?: AdoptSpec;
+  connection?: ConnectionSpec;
 }
 
 /** The provider's outputs: the inputs (the adopt secret excepted) plus what Utho reported. */
@@ -31,6 +54,8 @@ export interface ApiTokenOutputs {
   rotation?: string;
   /** The Utho account that holds the token (`account/info` user id). */
   accountId?: string;
+  /** The resource's own credentials, kept so refresh and delete reach the token's account. */
+  connection?: ConnectionSpec;
   namePrefix?: string;
   autoNamed?: boolean;
 }

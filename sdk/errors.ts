@@ -18,7 +18,9 @@ export type UthoErrorCode =
   | "UTHO_RATE_LIMITED"
   | "UTHO_CONNECTION"
   | "UTHO_TIMEOUT"
-  | "UTHO_BAD_RESPONSE";
+  | "UTHO_BAD_RESPONSE"
+  /** The ApiToken provider could not finish an operation; the message says what is left and what to do. */
+  | "UTHO_PROVIDER";
 
 export class UthoError extends Error {
   readonly code: UthoErrorCode;

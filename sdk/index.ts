@@ -17,7 +17,7 @@ export {
   UthoResponseError,
   UthoTimeoutError,
 } from "./errors";
-export { DEFAULT_BASE_URL, type UthoClientOptions } from "./options";
+export { DEFAULT_BASE_URL, type RetryEvent, type UthoClientOptions } from "./options";
 export type { AccountInfo } from "./resources/account";
 export type { CreateApiTokenParams, CreatedApiToken, UthoApiToken } from "./resources/api-tokens";
 export type { RetryDelays } from "./retry";

@@ -37,6 +37,25 @@ export interface UthoClientOptions {
   dispatcher?: Dispatcher;
   /** Backoff settings; tests inject tiny delays. */
   retryDelays?: Partial<RetryDelays>;
+  /**
+   * Called before each wait between two attempts, e.g. to tell a user why a run pauses. The
+   * event's `reason` is the failed attempt's redacted message.
+   */
+  onRetry?: (event: RetryEvent) => void;
+}
+
+/** One scheduled retry: which request, why, and how long the client waits before it. */
+export interface RetryEvent {
+  method: string;
+  /** Relative to the base URL, e.g. `api/generate`. */
+  path: string;
+  /** 1 for the first retry. */
+  retry: number;
+  maxRetries: number;
+  delayMs: number;
+  /** Whether the delay is the server's `Retry-After` rather than the client's backoff. */
+  retryAfter: boolean;
+  reason: string;
 }
 
 export const DEFAULT_BASE_URL = "https://api.utho.com/v2";
@@ -49,6 +68,7 @@ export interface ResolvedOptions {
   timeoutMs: number;
   maxRetries: number;
   userAgent: string;
+  onRetry: ((event: RetryEvent) => void) | undefined;
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
@@ -119,5 +139,6 @@ export function resolveOptions(options: UthoClientOptions, defaultUserAgent: str
     timeoutMs: positiveInteger("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, 1),
     maxRetries: positiveInteger("maxRetries", options.maxRetries, DEFAULT_MAX_RETRIES, 0),
     userAgent: options.userAgent ?? defaultUserAgent,
+    onRetry: options.onRetry,
   };
 }

@@ -3,6 +3,8 @@
  * and testable on its own.
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
+
 export interface RetryDelays {
   /** First backoff; doubled per attempt. @default 500 */
   baseMs: number;
@@ -12,6 +14,8 @@ export interface RetryDelays {
   maxRetryAfterMs: number;
   /** Random source for jitter, injectable for deterministic tests. */
   random: () => number;
+  /** How a wait is made; tests inject one that records the delay and returns at once. */
+  sleep: (ms: number) => Promise<void>;
 }
 
 export const DEFAULT_RETRY_DELAYS: RetryDelays = {
@@ -19,6 +23,7 @@ export const DEFAULT_RETRY_DELAYS: RetryDelays = {
   maxMs: 8_000,
   maxRetryAfterMs: 60_000,
   random: Math.random,
+  sleep: (ms) => sleep(ms),
 };
 
 /** What went wrong with one attempt, as far as retrying is concerned. */
@@ -77,7 +82,11 @@ export function parseRetryAfter(
 }
 
 /** Delay before retry number `retry` (1-based): Retry-After if given, else capped backoff with jitter. */
-export function retryDelayMs(retry: number, retryAfterMs: number | undefined, delays: RetryDelays): number {
+export function retryDelayMs(
+  retry: number,
+  retryAfterMs: number | undefined,
+  delays: Pick<RetryDelays, "baseMs" | "maxMs" | "random">,
+): number {
   if (retryAfterMs !== undefined) return retryAfterMs;
   const exponential = Math.min(delays.baseMs * 2 ** (retry - 1), delays.maxMs);
   // "Equal jitter": half fixed, half random, so concurrent clients spread out but never retry instantly.

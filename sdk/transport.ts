@@ -2,7 +2,6 @@
  * One HTTP exchange with Utho, repeated per the retry rules: timeout per attempt, response
  * decoding, error mapping, zod validation. Resources (`resources/*.ts`) build on `send()`.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { type Dispatcher, request } from "undici";
 import type { z } from "zod";
 import {
@@ -210,6 +209,15 @@ export async function send<S extends z.ZodType>(
     if ("value" in outcome) return outcome.value;
     const retryAfterMs = "retryAfterMs" in outcome ? outcome.retryAfterMs : undefined;
     if (retry >= settings.maxRetries || !shouldRetry(method, outcome.failure)) throw outcome.error;
-    await sleep(retryDelayMs(retry + 1, retryAfterMs, settings.retryDelays));
+    const delayMs = retryDelayMs(retry + 1, retryAfterMs, settings.retryDelays);
+    settings.onRetry?.({
+      ...req,
+      retry: retry + 1,
+      maxRetries: settings.maxRetries,
+      delayMs,
+      retryAfter: retryAfterMs !== undefined,
+      reason: outcome.error.message,
+    });
+    await settings.retryDelays.sleep(delayMs);
   }
 }

@@ -1,6 +1,8 @@
-import { checkInputs, UNKNOWN } from "../../provider/check";
+import { checkInputs } from "../../provider/check";
 import { diffToken } from "../../provider/diff";
 import type { ApiTokenOutputs } from "../../provider/types";
+import { UNKNOWN } from "../../provider/types";
+import { tokenNameSchema } from "../../sdk";
 
 describe("check", () => {
   it("defaults scope to read and auto-names from the resource name", () => {
@@ -40,7 +42,69 @@ describe("check", () => {
     expect(checkInputs({}, { name: "a", adopt: { id: UNKNOWN, token: UNKNOWN } }).failures).toBeUndefined();
   });
 
+  it.each([
+    ["emoji", "🔑".repeat(80)],
+    ["control characters", "ci\u0007\u0000deployer"],
+    ["a bidi override", "ci\u202Etxt.exe"],
+    ["a line separator", "ci\u2028deployer"],
+    ["a lone surrogate", "ci\uD800deployer"],
+    ["only whitespace", "   "],
+    ["surrounding whitespace", "  ci-deployer  "],
+  ])(
+    "auto-names a resource whose logical name has %s with a name the shared rule accepts",
+    (_label, prefix) => {
+      const { inputs, failures } = checkInputs({}, { namePrefix: prefix });
+      expect(failures).toBeUndefined();
+      expect(tokenNameSchema.safeParse(inputs?.name).success).toBe(true);
+      expect(inputs?.name).toMatch(/-[0-9a-f]{8}$/);
+    },
+  );
+
+  it("counts a name's length in characters (code points), as the SDK and the emulator do", () => {
+    expect(checkInputs({}, { name: "🔑".repeat(64) }).failures).toBeUndefined();
+    expect(checkInputs({}, { name: "🔑".repeat(65) }).failures).toEqual([
+      { property: "name", reason: "name: must be at most 64 characters (it has 65)" },
+    ]);
+  });
+
+  it("accepts a connection and keeps it with the inputs", () => {
+    const connection = { apiKey: "key-of-account-b", baseUrl: "https://api.example.test/v2" };
+    expect(checkInputs({}, { name: "a", connection }).inputs).toMatchObject({ connection });
+    expect(checkInputs({}, { name: "a", connection: UNKNOWN }).failures).toBeUndefined();
+  });
+
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      "bidi override in name",
+      { name: "a\u202Eb" },
+      "name",
+      /bidirectional formatting characters \(U\+202E at character 2\)/,
+    ],
+    ["empty connection", { name: "a", connection: {} }, "connection", /must set apiKey, baseUrl or both/],
+    [
+      "connection key with a space",
+      { name: "a", connection: { apiKey: "a b" } },
+      "connection.apiKey",
+      /no whitespace/,
+    ],
+    [
+      "plain-http connection URL",
+      { name: "a", connection: { baseUrl: "http://api.example.test/v2" } },
+      "connection.baseUrl",
+      /connection.baseUrl: "http:\/\/api.example.test" must use https/,
+    ],
+    [
+      "connection URL that is not a URL",
+      { name: "a", connection: { baseUrl: "not a url" } },
+      "connection.baseUrl",
+      /connection.baseUrl: it is not an absolute URL/,
+    ],
+    [
+      "unknown connection property",
+      { name: "a", connection: { token: "x" } },
+      "connection.token",
+      /"connection.token": connection accepts apiKey and baseUrl$/,
+    ],
     ["bad scope", { scope: "admin" }, "scope", /scope: must be "read" or "write"/],
     ["numeric scope", { scope: 1 }, "scope", /scope: must be "read" or "write"/],
     ["empty name", { name: "" }, "name", /name: must not be empty/],
@@ -124,6 +188,23 @@ describe("diff", () => {
     ).toThrow(
       /^rotation: an adopted token cannot be replaced while `adopt` is set .* Remove `adopt` to mint a new token/,
     );
+  });
+
+  it("updates in place, never replaces, when the connection changes", () => {
+    const connected = { ...olds, connection: { apiKey: "key-1" } };
+    const same = diffToken("1", connected, { name: "ci", scope: "read", connection: { apiKey: "key-1" } });
+    expect(same.changes).toBe(false);
+    for (const connection of [
+      { apiKey: "key-2" },
+      { apiKey: "key-1", baseUrl: "https://b.test/v2" },
+      undefined,
+    ]) {
+      expect(diffToken("1", connected, { name: "ci", scope: "read", connection })).toEqual({
+        changes: true,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+    }
   });
 
   it("replaces when adopt.id points at another token", () => {

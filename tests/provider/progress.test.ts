@@ -1,0 +1,59 @@
+/**
+ * Waits of 2 s or more are said aloud (the provider host's stderr is printed by `pulumi up`),
+ * saying what they wait for; shorter ones are not. Nothing here sleeps: the waits are recorded.
+ */
+import { useEmulator } from "../support/emulator";
+import { testProvider } from "../support/provider";
+
+const emulator = useEmulator({ retryAfterSeconds: 3 });
+
+function providerRecordingRetries(maxRetryAfterMs = 60_000) {
+  const waits: number[] = [];
+  const t = testProvider(emulator.current, {
+    client: {
+      retryDelays: {
+        baseMs: 1,
+        maxMs: 4,
+        maxRetryAfterMs,
+        random: () => 0.5,
+        sleep: async (ms) => void waits.push(ms),
+      },
+    },
+  });
+  return { ...t, waits };
+}
+
+it("reports a Retry-After of 2 s or more, saying which call waits and why", async () => {
+  const t = providerRecordingRetries();
+  emulator.current.injectFault({ kind: "429", method: "GET", path: "/v2/api" });
+  await t.context().client.apiTokens.list();
+  expect(t.waits).toEqual([3000]);
+  expect(t.reports).toEqual([
+    "Utho API GET api failed with HTTP 429: Too Many Requests; retrying in 3.0 s, as Utho's Retry-After asks (retry 1 of 3)",
+  ]);
+});
+
+it("does not report a short backoff", async () => {
+  const t = providerRecordingRetries();
+  emulator.current.injectFault({ kind: "503", method: "GET", path: "/v2/api", times: 2 });
+  await t.context().client.apiTokens.list();
+  expect(t.waits).toHaveLength(2);
+  expect(t.reports).toEqual([]);
+});
+
+it("reports a settle window once, when the time waited passes 2 s", async () => {
+  const t = testProvider(emulator.current);
+  const rounds: number[] = [];
+  for await (const _ of t.context().settleRounds("the test's token")) rounds.push(t.settle.waits.length);
+  expect(rounds).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(t.reports).toEqual(["waiting up to 6.0 s more for the test's token"]);
+});
+
+it("scrubs known secrets from what it reports", async () => {
+  const t = providerRecordingRetries();
+  for await (const _ of t.context().settleRounds(`a token made with ${emulator.current.rootKey}`)) {
+    // every round
+  }
+  expect(t.reports.join("\n")).not.toContain(emulator.current.rootKey);
+  expect(t.reports).toEqual([expect.stringContaining("[REDACTED]")]);
+});
