@@ -14,14 +14,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ApiToken } from "../provider/api-token";
+import { UthoConfigError } from "../sdk/errors";
+import { tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
 
+const NOT_A_LIST = "must be a list of entries with a name and an optional scope";
+
+// The entries obey the same rules as the SDK, the provider's `check` and the emulator.
 const tokenListSchema = z.array(
   z
     .object({
-      name: z.string().min(1, "must not be empty"),
-      scope: z.enum(["read", "write"]).default("read"),
+      name: tokenNameSchema,
+      scope: tokenScopeSchema.default("read"),
     })
     .strict(),
+  NOT_A_LIST,
 );
 
 export type TokenList = z.output<typeof tokenListSchema>;
@@ -34,18 +40,32 @@ function configPath(path: readonly PropertyKey[]): string {
   );
 }
 
-/** Reads and validates `<project>:tokens`, naming the entry and field of any mistake. */
+const invalid = (problem: string): UthoConfigError =>
+  new UthoConfigError(`Invalid stack config "tokens": ${problem}`);
+
+/** The raw `<project>:tokens` value. Pulumi throws its own error for a value that is not JSON. */
+function rawTokenList(config: pulumi.Config): unknown {
+  try {
+    return config.getObject<unknown>("tokens");
+  } catch {
+    throw invalid(`tokens: ${NOT_A_LIST}`);
+  }
+}
+
+/**
+ * Reads and validates `<project>:tokens`, naming the entry and field of any mistake.
+ * @throws UthoConfigError when the list breaks a rule.
+ */
 export function readTokenList(config: pulumi.Config): TokenList {
-  const parsed = tokenListSchema.safeParse(config.getObject<unknown>("tokens") ?? []);
+  const parsed = tokenListSchema.safeParse(rawTokenList(config) ?? []);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${configPath(issue.path)}: ${issue.message}`);
-    throw new Error(`Invalid stack config "tokens": ${problems.join("; ")}`);
+    throw invalid(
+      parsed.error.issues.map((issue) => `${configPath(issue.path)}: ${issue.message}`).join("; "),
+    );
   }
   const names = parsed.data.map((t) => t.name);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate !== undefined) {
-    throw new Error(`Invalid stack config "tokens": the name "${duplicate}" is listed twice`);
-  }
+  if (duplicate !== undefined) throw invalid(`the name "${duplicate}" is listed twice`);
   return parsed.data;
 }
 

@@ -2,8 +2,16 @@ import { redactSecrets, registerSecret } from "../../sdk/redact";
 
 describe("redactSecrets", () => {
   it("removes registered secrets wherever they occur", () => {
+    // Shaped like a token name, so only its registration can mask it.
+    const text = "registered-secret-value at the start, a(registered-secret-value)b, registered-secret-value";
+    expect(redactSecrets(text)).toBe(text);
     registerSecret("registered-secret-value");
-    expect(redactSecrets("a registered-secret-value b")).toBe("a [REDACTED] b");
+    expect(redactSecrets(text)).toBe("[REDACTED] at the start, a([REDACTED])b, [REDACTED]");
+  });
+
+  it("does not register values too short to mask safely", () => {
+    registerSecret("short");
+    expect(redactSecrets("a short name")).toBe("a short name");
   });
 
   it.each([

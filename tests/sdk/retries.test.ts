@@ -1,6 +1,6 @@
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { MockAgent } from "undici";
+import { Agent, MockAgent } from "undici";
 import {
   UthoApiError,
   UthoClient,
@@ -10,9 +10,39 @@ import {
   UthoResponseError,
   UthoTimeoutError,
 } from "../../sdk";
-import { clientFor, requestLog, useEmulator, waitFor } from "../support/emulator";
+import { clientFor, FAST_RETRY_DELAYS, requestLog, useEmulator, waitFor } from "../support/emulator";
 
 const emulator = useEmulator({ slowMs: 400 });
+
+const listen = async (server: Server): Promise<number> => {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return (server.address() as AddressInfo).port;
+};
+
+/** A port on 127.0.0.1 that was just free and has nothing listening: connecting to it is refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  const port = await listen(server);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A server that records each request ("METHOD path") and never answers it. */
+async function stallingServer() {
+  const requests: string[] = [];
+  const server = createServer((req) => {
+    requests.push(`${req.method} ${req.url}`);
+  });
+  const port = await listen(server);
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v2`,
+    requests: () => [...requests],
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 describe("GET and DELETE retry on transient failures", () => {
   it.each(["500", "503", "429", "reset", "bad-json"] as const)(
@@ -47,13 +77,27 @@ describe("GET and DELETE retry on transient failures", () => {
     expect(emulator.current.countRequests()).toBe(2);
   });
 
-  it("a GET that times out is retried, then reported as UthoTimeoutError", async () => {
-    emulator.current.injectFault({ kind: "slow", method: "GET", times: 2 });
-    const error = await clientFor(emulator.current, { timeoutMs: 100, maxRetries: 1 })
-      .apiTokens.list()
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UthoTimeoutError);
-    expect(error).toMatchObject({ code: "UTHO_TIMEOUT", mayHaveCommitted: true });
+  it("a GET that times out is retried maxRetries times, then reported as UthoTimeoutError", async () => {
+    const server = await stallingServer();
+    try {
+      const random = jest.fn(() => 0.5);
+      const error = await new UthoClient({
+        apiKey: "k",
+        baseUrl: server.baseUrl,
+        timeoutMs: 50,
+        maxRetries: 2,
+        retryDelays: { ...FAST_RETRY_DELAYS, random },
+      }).apiTokens
+        .list()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UthoTimeoutError);
+      expect(error).toMatchObject({ code: "UTHO_TIMEOUT", mayHaveCommitted: true });
+      // The first attempt and two retries reached the server, with a backoff before each retry.
+      expect(server.requests()).toEqual(["GET /v2/api", "GET /v2/api", "GET /v2/api"]);
+      expect(random).toHaveBeenCalledTimes(2);
+    } finally {
+      await server.close();
+    }
   });
 
   it("a DELETE whose response was lost is retried; the retry's 404 shows the token is gone", async () => {
@@ -121,25 +165,42 @@ describe("POST api/generate is never retried blindly", () => {
     expect(emulator.current.listTokens()).toHaveLength(1);
   });
 
-  it("a refused connection is retried for any method: the request never left", async () => {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    const error = await new UthoClient({
-      apiKey: "k",
-      baseUrl: `http://127.0.0.1:${port}/v2`,
-      maxRetries: 2,
-      retryDelays: { baseMs: 1, maxMs: 1 },
-    }).apiTokens
-      .create({ name: "ci", scope: "read" })
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UthoConnectionError);
-    expect(error).toMatchObject({
-      mayHaveCommitted: false,
-      message: expect.stringContaining("ECONNREFUSED"),
-    });
-  });
+  it.each([
+    ["POST", (utho: UthoClient) => utho.apiTokens.create({ name: "ci", scope: "read" })],
+    ["GET", (utho: UthoClient) => utho.apiTokens.list()],
+    ["DELETE", (utho: UthoClient) => utho.apiTokens.delete("1")],
+  ])(
+    "a refused connection is retried maxRetries times for %s: the request never left",
+    async (_method, call) => {
+      const port = await closedPort();
+      // Counts what the client hands to undici: one dispatch per attempt, each refused.
+      let attempts = 0;
+      const agent = new Agent().compose((dispatch) => (options, handler) => {
+        attempts++;
+        return dispatch(options, handler);
+      });
+      const random = jest.fn(() => 0.5);
+      const utho = new UthoClient({
+        apiKey: "k",
+        baseUrl: `http://127.0.0.1:${port}/v2`,
+        maxRetries: 2,
+        dispatcher: agent,
+        retryDelays: { ...FAST_RETRY_DELAYS, random },
+      });
+      try {
+        const error = await call(utho).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(UthoConnectionError);
+        expect(error).toMatchObject({
+          mayHaveCommitted: false,
+          message: expect.stringContaining("ECONNREFUSED"),
+        });
+        expect(attempts).toBe(3);
+        expect(random).toHaveBeenCalledTimes(2);
+      } finally {
+        await agent.close();
+      }
+    },
+  );
 });
 
 describe("response validation (shapes the emulator never produces, so MockAgent stands in)", () => {
