@@ -7,6 +7,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { type RunningEmulator, startEmulator } from "../../emulator";
 import { offlineEnv, type PulumiResult, provisionPulumi, REPO_ROOT, runPulumi } from "../../scripts/engine";
+import { installPacked } from "../package/pack";
 
 // Each test runs several CLI commands of a few seconds each. (jest reads testTimeout only from
 // the top-level config, not from a project's, so the e2e files set it here.)
@@ -40,15 +41,18 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The package as npm would install it: a copy of package.json and dist/ in node_modules. */
-function installPackage(projectDir: string): void {
-  const pkg = path.join(projectDir, "node_modules/utho-pulumi-tokens");
-  mkdirSync(pkg, { recursive: true });
-  cpSync(path.join(REPO_ROOT, "package.json"), path.join(pkg, "package.json"));
-  cpSync(path.join(REPO_ROOT, "dist"), path.join(pkg, "dist"), { recursive: true });
+/**
+ * The package as npm would install it: what `npm pack` of `packageRoot` ships (its package.json's
+ * `files`), unpacked in node_modules in place of any earlier install, so the programs see only
+ * the shipped files and the `exports` map.
+ */
+function installPackage(projectDir: string, packageRoot = REPO_ROOT): void {
+  installPacked(projectDir, packageRoot);
   // Its dependencies resolve from the repo's node_modules, one directory up the tree from .e2e;
   // a symlink keeps @pulumi/pulumi a single instance for the program and the provider host.
-  symlinkSync(path.join(REPO_ROOT, "node_modules/@pulumi"), path.join(projectDir, "node_modules/@pulumi"));
+  const pulumiLink = path.join(projectDir, "node_modules/@pulumi");
+  rmSync(pulumiLink, { force: true });
+  symlinkSync(path.join(REPO_ROOT, "node_modules/@pulumi"), pulumiLink);
 }
 
 /**
