@@ -7,7 +7,7 @@ import { type Credentials, type E2EProject, useProjects } from "../support/e2e";
 
 const openProject = useProjects();
 
-const open = (credentials?: Credentials) => openProject("tests/e2e/programs/token", credentials);
+const open = (credentials?: Credentials) => openProject("tests/e2e/programs/token", { credentials });
 
 type UthoTokenInfo = ReturnType<RunningEmulator["listTokens"]>[number];
 
@@ -64,7 +64,7 @@ it("stores a small serialized provider that loads the installed package by name"
   const deployment = JSON.parse(await p.exportState()) as {
     deployment: { resources: { type: string; outputs?: { __provider?: string } }[] };
   };
-  const token = deployment.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+  const token = deployment.deployment.resources.find((r) => r.type === "pulumi-nodejs:dynamic/utho:ApiToken");
   const provider = token?.outputs?.__provider ?? "";
   expect(provider).toContain('OPERATIONS_MODULE: "utho-pulumi-tokens/dist/provider/operations"');
   expect(provider.length).toBeLessThan(4_000);
@@ -79,7 +79,7 @@ it("a scope change replaces the token: the new one is minted before the old one 
 
   await p.setConfig("scope", "write");
   const preview = await p.pulumi(["preview", "--diff"]);
-  expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic:Resource: \(replace\)/);
+  expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/utho:ApiToken: \(replace\)/);
   expect(preview.stdout).toMatch(/~ scope\s*: "read" => "write"/);
   const current = await expectRotatedByUp(p);
   expect(current.scope).toBe("write");
@@ -106,6 +106,10 @@ it("a token deleted out of band is dropped by refresh and recreated by the next 
 
   const refresh = await p.pulumi(["refresh", "--yes"]);
   expect(refresh.stdout).toMatch(/- .*token.*deleted/);
+  // The settle window is said aloud while it runs, naming what it waits for.
+  expect(refresh.stdout).toContain(
+    `utho:ApiToken: waiting up to 6.0 s more for Utho's token list to show token ${original?.id}, which it no longer lists`,
+  );
   await p.pulumi(["up", "--yes"]);
   const [recreated] = p.emulator.listTokens();
   expect(p.emulator.listTokens()).toHaveLength(1);

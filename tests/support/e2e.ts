@@ -27,6 +27,8 @@ export interface E2EProject {
   /** The secret `token` output in clear, read with --show-secrets (kept out of the transcript). */
   secretOutput(name: string): Promise<string>;
   exportState(): Promise<string>;
+  /** Replaces the installed package with the one packed from `packageRoot` (default: this checkout). */
+  installPackage(packageRoot?: string): void;
   close(): Promise<void>;
 }
 
@@ -59,15 +61,19 @@ function installPackage(projectDir: string, packageRoot = REPO_ROOT): void {
  * Copies the program in `source` (relative to the repo root, e.g. "tests/e2e/programs/token" or
  * "examples/rotation") into a fresh project directory under .e2e/ and opens its `e2e` stack.
  */
-async function openProject(
-  source: string,
-  pulumiBinary: string,
-  credentials: Credentials = "env",
-): Promise<E2EProject> {
+export interface OpenOptions {
+  /** Where the provider's credentials come from. @default "env" */
+  credentials?: Credentials;
+  /** The package to install first, e.g. an earlier release. @default this checkout */
+  packageRoot?: string;
+}
+
+async function openProject(source: string, pulumiBinary: string, options: OpenOptions): Promise<E2EProject> {
+  const credentials = options.credentials ?? "env";
   mkdirSync(E2E_DIR, { recursive: true });
   const dir = mkdtempSync(path.join(E2E_DIR, `${path.basename(source)}-`));
   cpSync(path.join(REPO_ROOT, source), dir, { recursive: true });
-  installPackage(dir);
+  installPackage(dir, options.packageRoot);
   const emulator = await startEmulator();
 
   const env: NodeJS.ProcessEnv = {
@@ -117,6 +123,7 @@ async function openProject(
     secretOutput: async (name) =>
       (await pulumi(["stack", "output", name, "--show-secrets"], { secret: true })).stdout.trim(),
     exportState: async () => (await pulumi(["stack", "export"])).stdout,
+    installPackage: (packageRoot) => installPackage(dir, packageRoot),
     close: async () => {
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
@@ -125,10 +132,10 @@ async function openProject(
 }
 
 /**
- * For a test file: provisions the CLI once, and returns `open(source, credentials)`, whose
+ * For a test file: provisions the CLI once, and returns `open(source, options)`, whose
  * project is closed (emulator stopped, directory removed) after each test.
  */
-export function useProjects(): (source: string, credentials?: Credentials) => Promise<E2EProject> {
+export function useProjects(): (source: string, options?: OpenOptions) => Promise<E2EProject> {
   let pulumiBinary = "";
   let current: E2EProject | undefined;
   beforeAll(() => {
@@ -138,8 +145,8 @@ export function useProjects(): (source: string, credentials?: Credentials) => Pr
     await current?.close();
     current = undefined;
   });
-  return async (source, credentials) => {
-    current = await openProject(source, pulumiBinary, credentials);
+  return async (source, options = {}) => {
+    current = await openProject(source, pulumiBinary, options);
     return current;
   };
 }

@@ -2,8 +2,12 @@
 // provider (`__provider`) the engine would store. Run as:
 //   node serialize-provider.js <module to require for ApiToken>
 // with the working directory set to the program's directory.
-// Resolve as the program would: from its own directory.
-const fromProgram = (specifier) => require(require.resolve(specifier, { paths: [process.cwd()] }));
+// Resolve as the program would: from its own directory. (Not `require.resolve(x, { paths })`:
+// inside this repo, a package with an `exports` map resolves its own name to the checkout first.)
+const programRequire = require("node:module").createRequire(
+  require("node:path").join(process.cwd(), "index.js"),
+);
+const fromProgram = (specifier) => programRequire(specifier);
 const pulumi = fromProgram("@pulumi/pulumi");
 
 let captured;
