@@ -68,20 +68,20 @@ function remember(props: ApiTokenOutputs): ApiTokenOutputs {
   return props;
 }
 
-export function create(inputs: CheckedInputs): Promise<CreateResult> {
+export async function create(inputs: CheckedInputs): Promise<CreateResult> {
   const known = resolved(inputs);
   return createToken(provider().contextFor(known.connection), known);
 }
 
-export function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
+export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
   return readToken(provider().contextFor(remember(props).connection), id, props);
 }
 
-export function update(id: string, olds: ApiTokenOutputs, news: CheckedInputs): Promise<UpdateResult> {
+export async function update(id: string, olds: ApiTokenOutputs, news: CheckedInputs): Promise<UpdateResult> {
   const known = resolved(news);
   return updateToken(provider().contextFor(known.connection), id, remember(olds), known);
 }
 
-export function remove(id: string, props: ApiTokenOutputs): Promise<void> {
+export async function remove(id: string, props: ApiTokenOutputs): Promise<void> {
   return deleteToken(provider().contextFor(remember(props).connection), id, props);
 }
