@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startEmulator } from "../emulator";
 import { ConfiguredProvider } from "../provider/configured";
 import { mintToken } from "../provider/mint";
+import { formatTable } from "../scripts/table";
 import { UthoClient } from "../sdk";
 
 const FAST_DELAYS = { baseMs: 5, maxMs: 50, maxRetryAfterMs: 50 };
@@ -99,15 +100,8 @@ async function main(): Promise<void> {
   await benchList(rows);
   await benchMint(rows, 0);
   await benchMint(rows, 0.2);
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => r[c]?.length ?? 0))) ?? [];
-  for (const [i, row] of rows.entries()) {
-    console.log(
-      row
-        .map((cell, c) => (c === 0 || c === 5 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
-        .join("  "),
-    );
-    if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  }
+  // Figures (count, ops/s, p50, p99) right-aligned; the operation and the notes left-aligned.
+  console.log(formatTable(rows, { alignRight: [1, 2, 3, 4] }));
   console.log(`\nNode ${process.version}, loopback, one emulator in the same process.`);
 }
 

@@ -21,6 +21,7 @@ import {
   REPO_ROOT,
   runPulumi,
 } from "./engine";
+import { formatTable } from "./table";
 
 /** A root key kept across runs, so the emulator's account survives restarts with its tokens. */
 function demoRootKey(): string {
@@ -48,14 +49,6 @@ async function proveScope(utho: UthoClient, secret: string | undefined): Promise
     const probes = (await utho.apiTokens.list()).filter((t) => t.name === PROBE_NAME);
     for (const probe of probes) await utho.apiTokens.delete(probe.id);
   }
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => row[col]?.length ?? 0))) ?? [];
-  const line = (row: string[]) => row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join("  ");
-  console.log(line(rows[0] ?? []));
-  console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  for (const row of rows.slice(1)) console.log(line(row));
 }
 
 interface StackOutputs {
@@ -119,7 +112,7 @@ async function main(): Promise<void> {
       ]);
     }
     console.log("\nTokens as code: the demo stack");
-    printTable(rows);
+    console.log(formatTable(rows));
     console.log(
       "\nSecrets stay secret: `npm run pulumi -- stack output --stack demo` shows [secret]." +
         "\nEdit Pulumi.demo.yaml and run `npm run demo` again to converge; `npm run demo -- --destroy` removes every token.",
