@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import { FAULT_KINDS, type FaultKind, isFaultKind } from "./faults";
-import { type EmulatorOptions, MAX_DELAY_MS, MAX_RETRY_AFTER_SECONDS } from "./index";
+import { UthoConfigError } from "../sdk/errors";
+import { FAULT_KINDS } from "./faults";
+import { type EmulatorConfig, type EmulatorOptions, OPTION_DEFAULTS, parseEmulatorOptions } from "./options";
 
 export const USAGE = `Usage: utho-emulator [options]
 
@@ -9,94 +10,94 @@ Prints the base URL as the first line of stdout, logs one line per request to st
 and runs until SIGINT or SIGTERM.
 
 Options:
-  --port <n>              TCP port, 0 for a free one (default 0)
-  --host <address>        address to listen on (default 127.0.0.1)
+  --port <n>              TCP port, 0 for a free one (default ${OPTION_DEFAULTS.port})
+  --host <address>        address to listen on (default ${OPTION_DEFAULTS.host})
   --root-key <key>        the account's master key (default: $UTHO_EMULATOR_ROOT_KEY,
                           else a random key printed on stderr)
   --data <file>           persist tokens (hashed secrets only) in this JSON file
-  --latency-ms <n>        delay added to every response (default 0)
-  --fault-rate <0..1>     probability per request of a random fault (default 0)
+  --latency-ms <n>        delay added to every response (default ${OPTION_DEFAULTS.latencyMs})
+  --fault-rate <0..1>     probability per request of a random fault (default ${OPTION_DEFAULTS.faultRate})
   --faults <k1,k2,...>    kinds eligible for random faults, from:
                           ${FAULT_KINDS.join(", ")}
                           (default: all but slow and stale-list)
-  --slow-ms <n>           how long a "slow" fault stalls (default 30000)
-  --retry-after <s>       Retry-After seconds sent with a 429 (default 1)
+  --slow-ms <n>           how long a "slow" fault stalls (default ${OPTION_DEFAULTS.slowMs})
+  --retry-after <s>       Retry-After seconds sent with a 429 (default ${OPTION_DEFAULTS.retryAfterSeconds})
   -h, --help              print this help
 `;
 
-/** A command line the emulator cannot run with; the CLI prints the message and exits with status 2. */
-export class UsageError extends Error {}
+export type CliCommand = { kind: "help" } | { kind: "run"; options: EmulatorConfig };
 
-export type CliCommand = { kind: "help" } | { kind: "run"; options: EmulatorOptions };
-
-function integerFlag(flag: string, value: string | undefined, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(number <= max)) throw new UsageError(`${flag} must be an integer from 0 to ${max}, got "${value}"`);
-  return number;
+/**
+ * A decimal number becomes a number; any other text is passed on as it is, for the options schema
+ * to refuse with its rule (a string is never a number there).
+ */
+function numeric(text: string): number | string {
+  return /^[+-]?(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : text;
 }
 
-function rateFlag(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const number = value.trim() === "" ? Number.NaN : Number(value);
-  if (!(number >= 0 && number <= 1))
-    throw new UsageError(`${flag} must be a number from 0 to 1, got "${value}"`);
-  return number;
-}
-
-function faultsFlag(flag: string, value: string | undefined): FaultKind[] | undefined {
-  if (value === undefined) return undefined;
-  const kinds = value
+/** "500, reset,,stale-list" → ["500", "reset", "stale-list"]; the schema checks the kinds. */
+function list(text: string): string[] {
+  return text
     .split(",")
-    .map((kind) => kind.trim())
-    .filter((kind) => kind !== "");
-  const unknown = kinds.find((kind) => !isFaultKind(kind));
-  if (unknown !== undefined) {
-    throw new UsageError(`${flag}: unknown fault kind "${unknown}" (known: ${FAULT_KINDS.join(", ")})`);
-  }
-  return kinds.filter(isFaultKind);
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
-/** Turns argv (without node and the script) and the environment into what the CLI should do. */
+const verbatim = (text: string): string => text;
+
+/**
+ * The command line's flags: the option each one sets and how its text becomes that option's value.
+ * Types and ranges are the options schema's business alone (emulator/options.ts).
+ */
+const FLAGS = [
+  ["port", "port", numeric],
+  ["host", "host", verbatim],
+  ["root-key", "rootKey", verbatim],
+  ["data", "dataFile", verbatim],
+  ["latency-ms", "latencyMs", numeric],
+  ["fault-rate", "faultRate", numeric],
+  ["faults", "faults", list],
+  ["slow-ms", "slowMs", numeric],
+  ["retry-after", "retryAfterSeconds", numeric],
+] as const satisfies readonly (readonly [string, keyof EmulatorOptions, (text: string) => unknown])[];
+
+const ROOT_KEY_VARIABLE = "UTHO_EMULATOR_ROOT_KEY";
+
+/**
+ * Turns argv (without node and the script) and the environment into what the CLI should do. A command
+ * line the emulator cannot run with is a UthoConfigError naming the flag and, for a bad value, the
+ * same rule `startEmulator` states for the option; the CLI prints it and exits with status 2.
+ */
 export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliCommand {
   let values: ReturnType<typeof parse>["values"];
   try {
     values = parse(argv).values;
   } catch (error) {
     // parseArgs names the offending flag in its message ("Unknown option '--prot'").
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UthoConfigError(error instanceof Error ? error.message : String(error));
   }
-  if (values.help) return { kind: "help" };
-  const options: EmulatorOptions = {
-    port: integerFlag("--port", values.port, 65535),
-    host: values.host,
-    rootKey: values["root-key"] ?? (env.UTHO_EMULATOR_ROOT_KEY || undefined),
-    dataFile: values.data,
-    latencyMs: integerFlag("--latency-ms", values["latency-ms"], MAX_DELAY_MS),
-    faultRate: rateFlag("--fault-rate", values["fault-rate"]),
-    faults: faultsFlag("--faults", values.faults),
-    slowMs: integerFlag("--slow-ms", values["slow-ms"], MAX_DELAY_MS),
-    retryAfterSeconds: integerFlag("--retry-after", values["retry-after"], MAX_RETRY_AFTER_SECONDS),
-  };
-  return { kind: "run", options };
+  if (values.help === true) return { kind: "help" };
+
+  const input: Record<string, unknown> = {};
+  const flagOf: Record<string, string> = {};
+  for (const [flag, option, convert] of FLAGS) {
+    const text = values[flag];
+    if (typeof text === "string") input[option] = convert(text);
+    flagOf[option] = `--${flag}`;
+  }
+  const envKey = env[ROOT_KEY_VARIABLE];
+  if (input.rootKey === undefined && envKey) {
+    input.rootKey = envKey;
+    flagOf.rootKey = ROOT_KEY_VARIABLE;
+  }
+  return { kind: "run", options: parseEmulatorOptions(input, (option) => flagOf[option] ?? option) };
 }
 
+const PARSE_OPTIONS: Record<string, { type: "string" | "boolean"; short?: string }> = {
+  ...Object.fromEntries(FLAGS.map(([flag]) => [flag, { type: "string" }])),
+  help: { type: "boolean", short: "h" },
+};
+
 function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "root-key": { type: "string" },
-      data: { type: "string" },
-      "latency-ms": { type: "string" },
-      "fault-rate": { type: "string" },
-      faults: { type: "string" },
-      "slow-ms": { type: "string" },
-      "retry-after": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  return parseArgs({ args, strict: true, allowPositionals: false, options: PARSE_OPTIONS });
 }

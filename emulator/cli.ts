@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { parseCliArgs, USAGE, UsageError } from "./cli-args";
+import { UthoConfigError } from "../sdk/errors";
+import { parseCliArgs, USAGE } from "./cli-args";
 import { type RecordedRequest, startEmulator } from "./index";
 
 function logRequest(request: RecordedRequest, durationMs: number): void {
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
   try {
     command = parseCliArgs(process.argv.slice(2), process.env);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    // A command line the emulator cannot run with: an unknown flag, or a value an option refuses.
+    if (!(error instanceof UthoConfigError)) throw error;
     process.stderr.write(`utho-emulator: ${error.message}\nTry --help for usage.\n`);
     process.exitCode = 2;
     return;
@@ -49,7 +51,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Start-up failures: port in use, unreadable data file, invalid root key.
+  // Start-up failures (UthoConfigError): port in use, unreadable or invalid data file.
   process.stderr.write(`utho-emulator: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -1,4 +1,7 @@
+import { z } from "zod";
+import { UthoInputError } from "../sdk/errors";
 import { LIST_PATH } from "./routes";
+import { parseInput } from "./validation";
 
 /** Every failure the emulator can stage, each one a way the real Utho API (or what sits in front of it) fails. */
 export const FAULT_KINDS = [
@@ -23,9 +26,22 @@ export const DEFAULT_RANDOM_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter(
   (kind) => kind !== "slow" && kind !== "stale-list",
 );
 
-export function isFaultKind(value: string): value is FaultKind {
-  return (FAULT_KINDS as readonly string[]).includes(value);
-}
+const KNOWN_KINDS = `(${FAULT_KINDS.join(", ")})`;
+
+const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value));
+
+/** One fault kind, as `injectFault` takes it. */
+export const faultKindSchema = z.enum(FAULT_KINDS, {
+  error: (issue) => `must be a fault kind ${KNOWN_KINDS}; ${shown(issue.input)} is not one`,
+});
+
+/** A list of fault kinds, as the `faults` option takes it. */
+export const faultKindsSchema = z.array(
+  z.enum(FAULT_KINDS, {
+    error: (issue) => `must be a list of fault kinds ${KNOWN_KINDS}; ${shown(issue.input)} is not one`,
+  }),
+  `must be a list of fault kinds ${KNOWN_KINDS}`,
+);
 
 /** A deterministic fault: the next `times` (default 1) requests matching `method` and `path` get `kind`. */
 export interface FaultRule {
@@ -70,15 +86,15 @@ export class FaultPlan {
 
   constructor(private readonly options: FaultPlanOptions) {}
 
+  /** Adds a rule; an unknown `kind` or a bad `times` is a {@link UthoInputError} naming that field. */
   inject(rule: FaultRule): void {
-    if (!isFaultKind(rule.kind))
-      throw new TypeError(`injectFault: unknown fault kind ${JSON.stringify(rule.kind)}`);
+    const kind = parseInput("kind", faultKindSchema, rule.kind);
     const times = rule.times ?? 1;
     if (!(times === Number.POSITIVE_INFINITY || (Number.isInteger(times) && times > 0))) {
-      throw new RangeError(`injectFault: times must be a positive integer or Infinity, got ${times}`);
+      throw new UthoInputError("times", `must be a positive integer or Infinity; ${shown(times)} is not`);
     }
     this.rules.push({
-      kind: rule.kind,
+      kind,
       method: rule.method?.toUpperCase(),
       path: rule.path,
       remaining: times,

@@ -1,5 +1,6 @@
+import type { TokenScope } from "../sdk/rules";
 import { errorReply, jsonReply, type Reply } from "./http";
-import type { Scope, TokenStore } from "./store";
+import type { TokenStore } from "./store";
 import { checkCreateBody } from "./validation";
 
 export const LIST_PATH = "/v2/api";
@@ -62,7 +63,7 @@ const pattern =
   (path: string): string[] | undefined =>
     regex.exec(path)?.slice(1);
 
-function writeFlag(scope: Scope): "0" | "1" {
+function writeFlag(scope: TokenScope): "0" | "1" {
   return scope === "write" ? "1" : "0";
 }
 

@@ -2,15 +2,15 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { type TokenScope, tokenScopeSchema } from "../sdk/rules";
 import { writeFileAtomicSync } from "./atomic-file";
-
-/** Utho's two access scopes: "Read-Only" (`write: "0"`) and "Write" (`write: "1"`). */
-export type Scope = "read" | "write";
+import { configError } from "./options";
 
 export interface TokenInfo {
   id: string;
   name: string;
-  scope: Scope;
+  /** Utho's "Read-Only" (`write: "0"`) is "read", its "Write" (`write: "1"`) is "write". */
+  scope: TokenScope;
   /** `YYYY-MM-DD HH:MM:SS` in UTC, the shape Utho's listing uses. */
   createdAt: string;
 }
@@ -30,7 +30,7 @@ const persistedSchema = z.object({
     z.object({
       id: z.string().regex(/^\d+$/),
       name: z.string(),
-      scope: z.enum(["read", "write"]),
+      scope: tokenScopeSchema,
       createdAt: z.string(),
       secretSha256: z.string().regex(/^[0-9a-f]{64}$/),
     }),
@@ -54,24 +54,37 @@ function formatTimestamp(date: Date): string {
   return date.toISOString().slice(0, 19).replace("T", " ");
 }
 
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Reads the data file; one that cannot be read, parsed or trusted is a {@link UthoConfigError}. */
 function loadState(dataFile: string): PersistedState {
+  const refuse = (problem: string, cause?: unknown) =>
+    configError(`emulator data file ${dataFile} ${problem}`, cause);
   if (!existsSync(dataFile)) return EMPTY_STATE;
-  const text = readFileSync(dataFile, "utf8");
+  let text: string;
+  try {
+    text = readFileSync(dataFile, "utf8");
+  } catch (error) {
+    throw refuse(`cannot be read: ${messageOf(error)}`, error);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`emulator data file ${dataFile} is not valid JSON`, { cause: error });
+    throw refuse("is not valid JSON", error);
   }
   const parsed = persistedSchema.safeParse(json);
   if (!parsed.success) {
-    throw new Error(`emulator data file ${dataFile} is not an emulator data file: ${parsed.error.message}`, {
-      cause: parsed.error,
-    });
+    const [issue] = parsed.error.issues;
+    const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+    throw refuse(
+      `is not an emulator data file (${where}${issue?.message ?? "unexpected shape"})`,
+      parsed.error,
+    );
   }
   const state = parsed.data;
   if (state.tokens.some((token) => Number(token.id) >= state.nextId)) {
-    throw new Error(`emulator data file ${dataFile} is inconsistent: a token id is not below nextId`);
+    throw refuse("is inconsistent: a token id is not below nextId");
   }
   return state;
 }
@@ -89,13 +102,19 @@ export class TokenStore {
 
   constructor(
     rootKey: string,
-    private readonly dataFile?: string,
+    private readonly dataFile: string | undefined,
     /** The account's id, as `account/info` reports it. */
-    readonly accountId = "41250",
+    readonly accountId: string,
   ) {
     this.rootHash = hashSecret(rootKey);
     const state = dataFile ? loadState(dataFile) : EMPTY_STATE;
-    if (dataFile) mkdirSync(dirname(dataFile), { recursive: true });
+    if (dataFile) {
+      try {
+        mkdirSync(dirname(dataFile), { recursive: true });
+      } catch (error) {
+        throw configError(`emulator data file ${dataFile} cannot be created: ${messageOf(error)}`, error);
+      }
+    }
     this.nextId = state.nextId;
     for (const token of state.tokens) this.insert(token);
   }
@@ -104,14 +123,14 @@ export class TokenStore {
    * The scope a secret grants, or undefined when it is not a live credential. Comparing SHA-256 digests
    * of the secrets rather than the secrets themselves leaves nothing for a timing attack to learn.
    */
-  authenticate(secret: string): Scope | undefined {
+  authenticate(secret: string): TokenScope | undefined {
     const hash = hashSecret(secret);
     if (hash === this.rootHash) return "write";
     const id = this.idsByHash.get(hash);
     return id === undefined ? undefined : this.tokens.get(id)?.scope;
   }
 
-  create(name: string, scope: Scope): { id: string; secret: string } {
+  create(name: string, scope: TokenScope): { id: string; secret: string } {
     const secret = generateSecret();
     const record: TokenRecord = {
       id: String(this.nextId),
@@ -154,9 +173,14 @@ export class TokenStore {
     this.idsByHash.set(record.secretSha256, record.id);
   }
 
+  /** Writes the state through; a file that cannot be written is a {@link UthoConfigError}. */
   private persist(nextId: number, tokens: TokenRecord[]): void {
     if (!this.dataFile) return;
     const state: PersistedState = { version: 1, nextId, tokens };
-    writeFileAtomicSync(this.dataFile, `${JSON.stringify(state, null, 2)}\n`);
+    try {
+      writeFileAtomicSync(this.dataFile, `${JSON.stringify(state, null, 2)}\n`);
+    } catch (error) {
+      throw configError(`emulator data file ${this.dataFile} cannot be written: ${messageOf(error)}`, error);
+    }
   }
 }

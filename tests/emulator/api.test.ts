@@ -1,4 +1,6 @@
 import { type RunningEmulator, startEmulator } from "../../emulator";
+import { UthoConfigError, UthoInputError } from "../../sdk/errors";
+import { ruleProblem, tokenNameSchema } from "../../sdk/rules";
 import { call, createToken, errorBody, listTokens } from "./helpers";
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;
@@ -121,6 +123,10 @@ describe("POST /v2/api/generate", () => {
     ["a 65-character name", { name: "a".repeat(65), write: "1" }, 422, "name"],
     ["a newline in the name", { name: "a\nb", write: "1" }, 422, "name"],
     ["a NUL in the name", { name: "a\u0000b", write: "1" }, 422, "name"],
+    ["a leading space in the name", { name: " ci", write: "1" }, 422, "name"],
+    ["a bidi override in the name", { name: "ci\u202Etxt.exe", write: "1" }, 422, "name"],
+    ["a line separator in the name", { name: "ci\u2028prod", write: "1" }, 422, "name"],
+    ["a lone surrogate in the name", { name: "ci\uD800", write: "1" }, 422, "name"],
     ["a missing write", { name: "ci" }, 400, "write"],
     ["write 2", { name: "ci", write: "2" }, 422, "write"],
     ["write numeric 2", { name: "ci", write: 2 }, 422, "write"],
@@ -131,6 +137,38 @@ describe("POST /v2/api/generate", () => {
     expect(response.status).toBe(status);
     expect(response.json).toEqual(errorBody(expect.stringMatching(new RegExp(`^${field}\\b`))));
     expect(emulator.listTokens()).toEqual([]);
+  });
+
+  it.each([
+    ["a tab", "ci\tprod", "name must not contain control characters (U+0009 at character 3)"],
+    [
+      "a bidi override",
+      "ab\u202Ecd",
+      "name must not contain bidirectional formatting characters (U+202E at character 3)",
+    ],
+    [
+      "a paragraph separator",
+      "x\u2029y",
+      "name must not contain line or paragraph separators (U+2029 at character 2)",
+    ],
+    ["a trailing space", "ci ", "name must not start or end with whitespace"],
+    ["65 emoji", "🔑".repeat(65), "name must be at most 64 characters (it has 65)"],
+  ])(
+    "refuses a name with %s in the shared rule's words, after the field's name",
+    async (_case, name, message) => {
+      const response = await call(emulator, "POST", "/api/generate", { body: { name, write: "1" } });
+      expect(response.status).toBe(422);
+      expect(response.json).toEqual(errorBody(message));
+      expect(message).toBe(`name ${ruleProblem(tokenNameSchema, name)}`);
+    },
+  );
+
+  it("accepts what the shared rule accepts: inner spaces, emoji, other scripts", async () => {
+    for (const name of ["ci deployer", "🔑 keys", "デプロイ", "a".repeat(64)]) {
+      expect(ruleProblem(tokenNameSchema, name)).toBeUndefined();
+      await createToken(emulator, name, "0");
+    }
+    expect(emulator.listTokens()).toHaveLength(4);
   });
 
   it.each([
@@ -367,9 +405,19 @@ describe("out-of-band operations", () => {
     expect((await call(emulator, "GET", "/account/info", { key: secret })).status).toBe(401);
   });
 
-  it("applies the API's name rules", () => {
-    expect(() => emulator.createTokenOutOfBand("", "read")).toThrow(/^name/);
-    expect(() => emulator.createTokenOutOfBand("x", "admin" as "read")).toThrow(/scope/);
+  it("applies the API's rules, throwing UthoInputError naming the field and the rule", () => {
+    const badName = catching(() => emulator.createTokenOutOfBand("ci\u202E", "read"));
+    expect(badName).toBeInstanceOf(UthoInputError);
+    expect(badName).toMatchObject({
+      code: "UTHO_INVALID_INPUT",
+      field: "name",
+      message: `Invalid name: ${ruleProblem(tokenNameSchema, "ci\u202E")}`,
+    });
+    expect(catching(() => emulator.createTokenOutOfBand("", "read"))).toMatchObject({ field: "name" });
+    const badScope = catching(() => emulator.createTokenOutOfBand("x", "admin" as "read"));
+    expect(badScope).toBeInstanceOf(UthoInputError);
+    expect(badScope).toMatchObject({ field: "scope", message: 'Invalid scope: must be "read" or "write"' });
+    expect(emulator.listTokens()).toEqual([]);
   });
 });
 
@@ -408,22 +456,74 @@ describe("startEmulator options", () => {
   });
 
   it.each([
-    ["a negative port", { port: -1 }, /port/],
-    ["a fractional port", { port: 1.5 }, /port/],
-    ["a fault rate above 1", { faultRate: 1.5 }, /faultRate/],
-    ["a NaN fault rate", { faultRate: Number.NaN }, /faultRate/],
-    ["an unknown fault kind", { faults: ["bogus" as "500"] }, /bogus/],
-    ["a negative latency", { latencyMs: -5 }, /latencyMs/],
-    ["an infinite slowMs", { slowMs: Number.POSITIVE_INFINITY }, /slowMs/],
-    ["a fractional Retry-After", { retryAfterSeconds: 0.5 }, /retryAfterSeconds/],
-    ["a root key with a space", { rootKey: "two words" }, /rootKey/],
-    ["an empty root key", { rootKey: "" }, /rootKey/],
-  ])("rejects %s", async (_case, options, message) => {
-    await expect(startEmulator(options)).rejects.toThrow(message);
+    ["a negative port", { port: -1 }, "port must be an integer from 0 to 65535"],
+    ["a fractional port", { port: 1.5 }, "port must be an integer from 0 to 65535"],
+    ["a port given as text", { port: "80" as unknown as number }, "port must be an integer from 0 to 65535"],
+    ["a fault rate above 1", { faultRate: 1.5 }, "faultRate must be a number from 0 to 1"],
+    ["a NaN fault rate", { faultRate: Number.NaN }, "faultRate must be a number from 0 to 1"],
+    [
+      "an unknown fault kind",
+      { faults: ["bogus" as "500"] },
+      /^faults must be a list of fault kinds .*"bogus"/,
+    ],
+    ["a negative latency", { latencyMs: -5 }, "latencyMs must be an integer from 0 to 2147483647"],
+    [
+      "an infinite slowMs",
+      { slowMs: Number.POSITIVE_INFINITY },
+      "slowMs must be an integer from 0 to 2147483647",
+    ],
+    [
+      "a fractional Retry-After",
+      { retryAfterSeconds: 0.5 },
+      "retryAfterSeconds must be an integer from 0 to 86400",
+    ],
+    [
+      "a root key with a space",
+      { rootKey: "two words" },
+      "rootKey must be non-empty printable ASCII without spaces",
+    ],
+    ["an empty root key", { rootKey: "" }, "rootKey must be non-empty printable ASCII without spaces"],
+    ["an empty host", { host: "" }, "host must be a non-empty string"],
+    [
+      "a random that is not a function",
+      { random: 0.5 as unknown as () => number },
+      "random must be a function",
+    ],
+  ])("rejects %s with a UthoConfigError naming the option and its rule", async (_case, options, message) => {
+    const error = await startEmulator(options).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toMatchObject({ code: "UTHO_CONFIG" });
+    if (typeof message === "string") expect(error).toHaveProperty("message", message);
+    else expect(error).toHaveProperty("message", expect.stringMatching(message));
   });
 
-  it("rejects a port already in use", async () => {
+  it("names every refused option at once", async () => {
+    await expect(startEmulator({ port: -1, faultRate: 2 })).rejects.toThrow(
+      "port must be an integer from 0 to 65535; faultRate must be a number from 0 to 1",
+    );
+  });
+
+  it("closes once, however often close() is called", async () => {
+    const other = await startEmulator();
+    await Promise.all([other.close(), other.close()]);
+    await expect(other.close()).resolves.toBeUndefined();
+    await expect(call(other, "GET", "/api")).rejects.toThrow();
+  });
+
+  it("rejects a port already in use with a UthoConfigError that keeps the cause", async () => {
     const port = Number(new URL(emulator.baseUrl).port);
-    await expect(startEmulator({ port })).rejects.toThrow(/EADDRINUSE/);
+    const error = await startEmulator({ port }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toHaveProperty("message", expect.stringMatching(/EADDRINUSE/));
+    expect(error).toHaveProperty("cause.code", "EADDRINUSE");
   });
 });
+
+function catching(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseCliArgs, UsageError } from "../../emulator/cli-args";
+import { DEFAULT_RANDOM_FAULTS, type EmulatorOptions, startEmulator } from "../../emulator";
+import { parseCliArgs } from "../../emulator/cli-args";
+import { UthoConfigError } from "../../sdk/errors";
 import { call, createToken, eventually, listTokens, type Target } from "./helpers";
 
 const ROOT = resolve(__dirname, "../..");
@@ -63,8 +65,8 @@ function startCli(args: string[], env = cleanEnv()): Promise<RunningCli> {
   });
 }
 
-function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cliPath, ...args], { env: cleanEnv(), encoding: "utf8" });
+function runCli(args: string[], env = cleanEnv()): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [cliPath, ...args], { env, encoding: "utf8" });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -166,7 +168,7 @@ describe("the emulator CLI", () => {
       writeFileSync(join(dir, "tokens.json"), '{"version":1,"nex');
       const result = runCli(["--data", join(dir, "tokens.json")]);
       expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/tokens\.json is not valid JSON/);
+      expect(result.stderr).toMatch(/^utho-emulator: emulator data file .*tokens\.json is not valid JSON\n$/);
       expect(result.stdout).toBe("");
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -186,10 +188,15 @@ describe("the emulator CLI", () => {
     [["--port"], "--port"],
     [["--fault-rate", "1.5"], "--fault-rate"],
     [["--fault-rate", "lots"], "--fault-rate"],
-    [["--faults", "500,teapot"], '--faults: unknown fault kind "teapot"'],
+    [
+      ["--faults", "500,teapot"],
+      '--faults must be a list of fault kinds (500, 503, 429, reset, lost-response, slow, bad-json, status-error, stale-list); "teapot" is not one',
+    ],
     [["--latency-ms", "1.5"], "--latency-ms"],
     [["--slow-ms", "soon"], "--slow-ms"],
     [["--retry-after", "99999999"], "--retry-after"],
+    [["--port", "0x50"], "--port must be an integer from 0 to 65535"],
+    [["--root-key", ""], "--root-key must be non-empty printable ASCII without spaces"],
     [["--prot", "8080"], "--prot"],
     [["stray"], "stray"],
   ])("rejects %j with exit 2, naming %s", (args, named) => {
@@ -236,18 +243,27 @@ describe("parseCliArgs", () => {
         faults: ["500", "reset", "stale-list"],
         slowMs: 100,
         retryAfterSeconds: 3,
+        // Options without a flag keep their defaults.
+        accountId: "41250",
+        random: Math.random,
       },
     });
   });
 
-  it("leaves unset flags to the emulator's defaults and reads the root key from the environment", () => {
+  it("gives unset flags the emulator's defaults and reads the root key from the environment", () => {
     expect(parseCliArgs([], { UTHO_EMULATOR_ROOT_KEY: "from-env" })).toEqual({
       kind: "run",
-      options: expect.objectContaining({ rootKey: "from-env", port: undefined, faults: undefined }),
+      options: expect.objectContaining({
+        rootKey: "from-env",
+        port: 0,
+        faults: [...DEFAULT_RANDOM_FAULTS],
+        slowMs: 30_000,
+      }),
     });
+    // An empty variable counts as unset: the emulator generates a key.
     expect(parseCliArgs([], { UTHO_EMULATOR_ROOT_KEY: "" })).toEqual({
       kind: "run",
-      options: expect.objectContaining({ rootKey: undefined }),
+      options: expect.not.objectContaining({ rootKey: expect.anything() }),
     });
   });
 
@@ -256,8 +272,57 @@ describe("parseCliArgs", () => {
     expect(parseCliArgs(["--help", "--port", "nope"], {})).toEqual({ kind: "help" });
   });
 
-  it("throws a UsageError naming the flag", () => {
-    expect(() => parseCliArgs(["--fault-rate", "-0.1"], {})).toThrow(UsageError);
-    expect(() => parseCliArgs(["--fault-rate=-0.1"], {})).toThrow(/--fault-rate/);
+  it("throws a UthoConfigError naming the flag", () => {
+    expect(() => parseCliArgs(["--fault-rate", "-0.1"], {})).toThrow(UthoConfigError);
+    expect(() => parseCliArgs(["--fault-rate=-0.1"], {})).toThrow(
+      /^--fault-rate must be a number from 0 to 1$/,
+    );
+    expect(() => parseCliArgs(["--prot", "1"], {})).toThrow(UthoConfigError);
+  });
+
+  it("names the environment variable when the root key came from it", () => {
+    expect(() => parseCliArgs([], { UTHO_EMULATOR_ROOT_KEY: "two words" })).toThrow(
+      /^UTHO_EMULATOR_ROOT_KEY must be non-empty printable ASCII without spaces$/,
+    );
+    expect(() => parseCliArgs(["--root-key", "two words"], { UTHO_EMULATOR_ROOT_KEY: "k" })).toThrow(
+      /^--root-key must/,
+    );
+  });
+});
+
+describe("one rule per option, from startEmulator and from the CLI", () => {
+  /** The message of the UthoConfigError that startEmulator refuses `options` with. */
+  async function startRefusal(options: EmulatorOptions): Promise<string> {
+    const error = await startEmulator(options).then(
+      async (emulator) => {
+        await emulator.close();
+        throw new Error("the emulator started");
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(UthoConfigError);
+    return error instanceof Error ? error.message : "";
+  }
+
+  it.each<[string, EmulatorOptions, string, string]>([
+    ["port", { port: 70000 }, "--port", "70000"],
+    ["port", { port: 1.5 }, "--port", "1.5"],
+    ["latencyMs", { latencyMs: -1 }, "--latency-ms", "-1"],
+    ["faultRate", { faultRate: 1.5 }, "--fault-rate", "1.5"],
+    ["faults", { faults: ["500", "teapot" as "500"] }, "--faults", "500,teapot"],
+    ["slowMs", { slowMs: 2 ** 31 }, "--slow-ms", String(2 ** 31)],
+    ["retryAfterSeconds", { retryAfterSeconds: 86_401 }, "--retry-after", "86401"],
+    ["rootKey", { rootKey: "two words" }, "--root-key", "two words"],
+  ])("%s %j and %s %j break the same rule", async (option, options, flag, text) => {
+    const fromApi = await startRefusal(options);
+    expect(fromApi.startsWith(`${option} must `)).toBe(true);
+    const rule = fromApi.slice(option.length + 1);
+
+    // `--flag=value`, so that a value starting with a dash is not taken for a flag.
+    const args = [`${flag}=${text}`];
+    expect(() => parseCliArgs(args, {})).toThrow(new UthoConfigError(`${flag} ${rule}`));
+    const result = runCli(args);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`utho-emulator: ${flag} ${rule}\nTry --help for usage.\n`);
   });
 });

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator } from "../../emulator";
+import { type EmulatorOptions, startEmulator } from "../../emulator";
+import { UthoConfigError } from "../../sdk/errors";
 import { call, createToken, errorBody, listTokens } from "./helpers";
 
 let dir: string;
@@ -16,6 +17,17 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The error `startEmulator` refuses to start with. */
+async function startFailure(options: EmulatorOptions): Promise<unknown> {
+  return startEmulator(options).then(
+    async (emulator) => {
+      await emulator.close();
+      throw new Error("the emulator started");
+    },
+    (error: unknown) => error,
+  );
+}
 
 describe("the data file", () => {
   it("holds SHA-256 hashes of the secrets, never the secrets or the root key", async () => {
@@ -102,14 +114,32 @@ describe("restart with the same data file", () => {
     await first.close();
     const partial = readFileSync(dataFile, "utf8").slice(0, 40);
     writeFileSync(dataFile, partial);
-    await expect(startEmulator({ dataFile })).rejects.toThrow(/tokens\.json is not valid JSON/);
+    const error = await startFailure({ dataFile });
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toHaveProperty("message", expect.stringMatching(/tokens\.json is not valid JSON$/));
+    expect(error).toHaveProperty("cause", expect.any(SyntaxError));
     expect(readFileSync(dataFile, "utf8")).toBe(partial);
   });
 
   it("refuses to start on JSON that is not an emulator data file", async () => {
     const other = join(dir, "other.json");
     writeFileSync(other, JSON.stringify({ tokens: "nope" }));
-    await expect(startEmulator({ dataFile: other })).rejects.toThrow(/not an emulator data file/);
+    const error = await startFailure({ dataFile: other });
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toHaveProperty(
+      "message",
+      expect.stringMatching(/other\.json is not an emulator data file \(/),
+    );
+    expect(error).toHaveProperty("cause.issues", expect.any(Array));
+  });
+
+  it("refuses a data file it cannot read, keeping the cause", async () => {
+    const directory = join(dir, "a-directory");
+    mkdirSync(directory);
+    const error = await startFailure({ dataFile: directory });
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toMatchObject({ code: "UTHO_CONFIG", cause: { code: "EISDIR" } });
+    expect(error).toHaveProperty("message", expect.stringMatching(/a-directory cannot be read: /));
   });
 
   it("refuses a file whose ids run ahead of nextId", async () => {
@@ -122,7 +152,9 @@ describe("restart with the same data file", () => {
       secretSha256: "a".repeat(64),
     };
     writeFileSync(other, JSON.stringify({ version: 1, nextId: 5, tokens: [token] }));
-    await expect(startEmulator({ dataFile: other })).rejects.toThrow(/inconsistent/);
+    const error = await startFailure({ dataFile: other });
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toHaveProperty("message", expect.stringMatching(/inconsistent/));
   });
 });
 
@@ -141,6 +173,26 @@ describe("a failed write", () => {
       expect(warn).toHaveBeenCalledWith(expect.stringMatching(/ENOTDIR/));
     } finally {
       warn.mockRestore();
+      await emulator.close();
+    }
+  });
+
+  it("is a UthoConfigError, keeping the cause, for an out-of-band change", async () => {
+    const emulator = await startEmulator({ dataFile });
+    try {
+      rmSync(join(dir, "state"), { recursive: true });
+      writeFileSync(join(dir, "state"), "");
+      let thrown: unknown;
+      try {
+        emulator.createTokenOutOfBand("console", "read");
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(UthoConfigError);
+      expect(thrown).toMatchObject({ code: "UTHO_CONFIG", cause: { code: "ENOTDIR" } });
+      expect(thrown).toHaveProperty("message", expect.stringMatching(/tokens\.json cannot be written: /));
+      expect(emulator.listTokens()).toEqual([]);
+    } finally {
       await emulator.close();
     }
   });
