@@ -1,8 +1,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { UthoConfigError } from "../sdk/errors";
 import { type TokenScope, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
 import { FaultPlan, type FaultRule } from "./faults";
-import { configError, type EmulatorOptions, parseEmulatorOptions } from "./options";
+import { type EmulatorOptions, parseEmulatorOptions } from "./options";
 import { createRequestListener, type RecordedRequest } from "./server";
 import { generateSecret, type TokenInfo, TokenStore } from "./store";
 import { parseInput } from "./validation";
@@ -41,7 +42,9 @@ export interface RunningEmulator {
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void =>
-      reject(configError(`cannot listen on ${host} port ${port}: ${error.message}`, error));
+      reject(
+        new UthoConfigError(`cannot listen on ${host} port ${port}: ${error.message}`, { cause: error }),
+      );
     server.once("error", fail);
     server.listen(port, host, () => {
       server.off("error", fail);

@@ -103,10 +103,3 @@ export function parseEmulatorOptions(
   }
   throw new UthoConfigError([...problems.values()].join("; "));
 }
-
-/** A {@link UthoConfigError} that keeps the error behind it, as a native `cause`. */
-export function configError(message: string, cause: unknown): UthoConfigError {
-  const error = new UthoConfigError(message);
-  Object.defineProperty(error, "cause", { value: cause, writable: true, configurable: true });
-  return error;
-}

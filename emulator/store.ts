@@ -2,9 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { UthoConfigError } from "../sdk/errors";
 import { type TokenScope, tokenScopeSchema } from "../sdk/rules";
 import { writeFileAtomicSync } from "./atomic-file";
-import { configError } from "./options";
 
 export interface TokenInfo {
   id: string;
@@ -59,7 +59,7 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 /** Reads the data file; one that cannot be read, parsed or trusted is a {@link UthoConfigError}. */
 function loadState(dataFile: string): PersistedState {
   const refuse = (problem: string, cause?: unknown) =>
-    configError(`emulator data file ${dataFile} ${problem}`, cause);
+    new UthoConfigError(`emulator data file ${dataFile} ${problem}`, { cause });
   if (!existsSync(dataFile)) return EMPTY_STATE;
   let text: string;
   try {
@@ -112,7 +112,9 @@ export class TokenStore {
       try {
         mkdirSync(dirname(dataFile), { recursive: true });
       } catch (error) {
-        throw configError(`emulator data file ${dataFile} cannot be created: ${messageOf(error)}`, error);
+        throw new UthoConfigError(`emulator data file ${dataFile} cannot be created: ${messageOf(error)}`, {
+          cause: error,
+        });
       }
     }
     this.nextId = state.nextId;
@@ -180,7 +182,10 @@ export class TokenStore {
     try {
       writeFileAtomicSync(this.dataFile, `${JSON.stringify(state, null, 2)}\n`);
     } catch (error) {
-      throw configError(`emulator data file ${this.dataFile} cannot be written: ${messageOf(error)}`, error);
+      throw new UthoConfigError(
+        `emulator data file ${this.dataFile} cannot be written: ${messageOf(error)}`,
+        { cause: error },
+      );
     }
   }
 }

@@ -34,8 +34,8 @@ export class UthoError extends Error {
 
 /** The client was configured wrongly (missing API key, unsafe base URL, bad option). */
 export class UthoConfigError extends UthoError {
-  constructor(message: string) {
-    super("UTHO_CONFIG", message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("UTHO_CONFIG", message, options);
   }
 }
 
