@@ -42,10 +42,10 @@ export interface ApiTokenArgs {
 }
 
 /** The type token every preview shows: `pulumi-nodejs:dynamic/utho:ApiToken`. */
-export const API_TOKEN_MODULE = "utho";
-export const API_TOKEN_TYPE = "ApiToken";
+const API_TOKEN_MODULE = "utho";
+const API_TOKEN_TYPE = "ApiToken";
 /** The type 0.1.x registered; the alias keeps its stacks' tokens (no replacement, nothing lost). */
-export const LEGACY_TYPE = "pulumi-nodejs:dynamic:Resource";
+const LEGACY_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 /**
  * A Utho API token. Its `token` output is the once-shown secret, always a Pulumi secret.

@@ -98,7 +98,8 @@ export function checkInputs(
 ): pulumi.dynamic.CheckResult<CheckedInputs> {
   const parsed = inputSchema.safeParse(news);
   if (!parsed.success) return { failures: failuresOf(parsed.error.issues) };
-  const { name, adopt, namePrefix, __provider, autoNamed: _previous, ...rest } = parsed.data;
+  // `autoNamed` and `__provider` as sent are not kept: the first is decided here, the second is the engine's.
+  const { name, scope, adopt, rotation, connection, namePrefix } = parsed.data;
   if (adopt && name === undefined) {
     return failure("name", "required when adopting a token (it must equal the adopted token's name)");
   }
@@ -109,9 +110,11 @@ export function checkInputs(
   if (!nameRule.success) return failure("name", nameRule.error.issues[0]?.message ?? "is invalid");
   return {
     inputs: {
-      ...rest,
       name: resolved,
+      scope,
       ...(adopt === undefined ? {} : { adopt }),
+      ...(rotation === undefined ? {} : { rotation }),
+      ...(connection === undefined ? {} : { connection }),
       ...(namePrefix ? { namePrefix } : {}),
       ...(autoNamed ? { autoNamed } : {}),
     },
