@@ -33,7 +33,9 @@ function tableNames(readme: string, heading: string): string[] {
   if (start < 0) throw new Error(`README has no "${heading}" section`);
   const section = readme.slice(start + heading.length + 2).split(/\n#{2,4} /)[0] ?? "";
   const rows = section.split("\n").filter((line) => line.startsWith("| ") && !line.startsWith("| ---"));
-  return rows.slice(1).flatMap((row) => [...(row.split("|")[1] ?? "").matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? ""));
+  return rows
+    .slice(1)
+    .flatMap((row) => [...(row.split("|")[1] ?? "").matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? ""));
 }
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
