@@ -71,7 +71,11 @@ async function benchMint(rows: string[][], faultRate: number): Promise<void> {
     apiKey: emulator.rootKey,
     baseUrl: emulator.baseUrl,
     client: { timeoutMs: 2_000, retryDelays: FAST_DELAYS },
-    settle: { delaysMs: [5, 10, 20, 40], sleep: (ms) => sleep(ms) },
+    settle: {
+      delaysMs: [5, 10, 20, 40],
+      sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+      now: () => performance.now(),
+    },
     report: () => {},
   });
   const context = provider.contextFor();

@@ -6,6 +6,7 @@
 import type { UthoClient } from "../sdk/client";
 import { UthoAuthError } from "../sdk/errors";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
+import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describe } from "./errors";
 import type { AdoptSpec, ApiTokenInputs } from "./types";
 
@@ -43,11 +44,12 @@ export async function verifySecret(client: UthoClient, secret: string): Promise<
 }
 
 export async function adoptToken(
-  client: UthoClient,
+  ctx: ProviderContext,
   inputs: ApiTokenInputs,
   adopt: AdoptSpec,
 ): Promise<UthoApiToken> {
-  const token = findAdoptee(await client.apiTokens.list(), inputs, adopt);
+  const listing = await ctx.listings.fresh(`Utho's token list to find the token to adopt`);
+  const token = findAdoptee([...listing.tokens], inputs, adopt);
   if (token.name !== inputs.name) {
     throw new ApiTokenProviderError(
       `name: token ${token.id} is named "${token.name}", not "${inputs.name}"; set name to "${token.name}" to adopt it`,
@@ -59,6 +61,6 @@ export async function adoptToken(
         `token's scope: set scope to "${token.scope}" to adopt it, or remove adopt to mint a new token.`,
     );
   }
-  if (adopt.token !== undefined) await verifySecret(client, adopt.token);
+  if (adopt.token !== undefined) await verifySecret(ctx.client, adopt.token);
   return token;
 }

@@ -7,7 +7,8 @@
  */
 import type { UthoClient } from "../sdk/client";
 import { ApiTokenProviderError } from "./errors";
-import { type SettleTiming, settleRounds, settleSeconds } from "./settle";
+import { TokenListings } from "./listings";
+import { type SettleTiming, settleSeconds } from "./settle";
 
 /** Where progress messages go: the provider host's stderr, which `pulumi up` prints. */
 export type Reporter = (message: string) => void;
@@ -17,6 +18,8 @@ export const reportToStderr: Reporter = (message) => {
 };
 
 export class ProviderContext {
+  /** The account's token listings, shared by every operation of this process. */
+  readonly listings: TokenListings;
   private accountIdLookup: Promise<string> | undefined;
   // Mints in flight, by name and scope; see `oneAtATime`.
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -25,7 +28,9 @@ export class ProviderContext {
     readonly client: UthoClient,
     readonly settle: SettleTiming,
     private readonly reporter: Reporter,
-  ) {}
+  ) {
+    this.listings = new TokenListings(client, settle, (message) => this.report(message));
+  }
 
   report(message: string): void {
     this.reporter(message);
@@ -71,11 +76,6 @@ export class ProviderContext {
     } finally {
       if (this.inFlight.get(key) === current) this.inFlight.delete(key);
     }
-  }
-
-  /** The listing turns of one settle window, reporting a long wait as being for `waitingFor`. */
-  settleRounds(waitingFor: string): AsyncGenerator<void> {
-    return settleRounds(this.settle, waitingFor, (message) => this.report(message));
   }
 
   /** The settle window's length, for messages ("within 7.8 s"). */

@@ -35,7 +35,7 @@ function outputsOf(inputs: ApiTokenInputs, accountId: string, createdAt: string,
 export async function createToken(ctx: ProviderContext, inputs: ApiTokenInputs): Promise<CreateResult> {
   const accountId = await ctx.accountId();
   if (inputs.adopt) {
-    const adopted = await adoptToken(ctx.client, inputs, inputs.adopt);
+    const adopted = await adoptToken(ctx, inputs, inputs.adopt);
     return { id: adopted.id, outs: outputsOf(inputs, accountId, adopted.createdAt, inputs.adopt.token) };
   }
   const minted = await mintToken(ctx, inputs);
@@ -43,22 +43,10 @@ export async function createToken(ctx: ProviderContext, inputs: ApiTokenInputs):
 }
 
 /**
- * Lists until the token with `id` shows up, for the whole settle window if need be (the list
- * may lag). Undefined means every listing succeeded and none had it. A failed listing throws:
- * an error is never taken for an absence.
- */
-async function findToken(ctx: ProviderContext, id: string) {
-  for await (const _ of ctx.settleRounds(`Utho's token list to show token ${id}, which it no longer lists`)) {
-    const found = (await ctx.client.apiTokens.list()).find((t) => t.id === id);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/**
- * Refresh. A token that no listing shows within the settle window is gone: an empty id makes
- * Pulumi drop it so the next `up` recreates it. A failed list (401, 5xx, timeout) throws. The
- * secret cannot be read back, so it is carried over, never blanked.
+ * Refresh. The run's shared listings answer (one listing serves every token of a refresh); a
+ * token that no listing shows within the settle window is gone: an empty id makes Pulumi drop
+ * it so the next `up` recreates it. A failed list (401, 5xx, timeout) throws: an error is never
+ * taken for an absence. The secret cannot be read back, so it is carried over, never blanked.
  */
 export async function readToken(
   ctx: ProviderContext,
@@ -66,7 +54,10 @@ export async function readToken(
   props: ApiTokenOutputs,
 ): Promise<ReadResult> {
   await ctx.requireAccount(id, props.accountId, "refresh");
-  const current = await findToken(ctx, id);
+  const current = await ctx.listings.find(
+    id,
+    `Utho's token list to show token ${id}, which it no longer lists`,
+  );
   if (!current) return { id: "", props };
   return { id, props: { ...props, name: current.name, scope: current.scope, createdAt: current.createdAt } };
 }
@@ -111,9 +102,10 @@ export async function deleteToken(ctx: ProviderContext, id: string, props: ApiTo
   await ctx.requireAccount(id, props.accountId, "delete");
   try {
     await ctx.client.apiTokens.delete(id);
+    ctx.listings.revoked(id);
   } catch (error) {
     if (!(error instanceof UthoNotFoundError)) throw error;
-    if ((await ctx.client.apiTokens.list()).some((t) => t.id === id)) {
+    if ((await ctx.listings.fresh(`Utho's token list to confirm token ${id} is gone`)).byId.has(id)) {
       throw new ApiTokenProviderError(
         `Deleting token ${id} returned 404, yet the token is still listed; check utho:baseUrl / UTHO_BASE_URL.`,
         { cause: error },

@@ -2,15 +2,17 @@
  * Minting a token transactionally. Utho's create call returns the secret but no id, has no
  * idempotency key, and its list may lag behind. So:
  *
- * 1. remember which ids existed before the POST (they can never be ours);
+ * 1. know which ids existed before the POST (they can never be ours): every id this process
+ *    has listed or minted so far (`listings.ts`), from one shared listing if there is none yet;
  * 2. POST once. If the outcome is ambiguous (a dropped connection, a timeout, a 408 or 5xx, an
  *    unreadable 2xx), Utho may have minted a token whose secret we never saw: watch the list
  *    for the whole settle window, revoke every new token with our name and scope, and fail.
  *    The POST is not repeated in the same run: a token from the first attempt that Utho lists
  *    late could then be paired with the second attempt's secret;
- * 3. find the id by listing until exactly one new token has our name and scope, persisting
- *    through failed listings (the token exists and only we know its secret); several
- *    candidates fail loudly rather than guess.
+ * 3. find the id in the shared listings requested after the POST returned, until exactly one
+ *    new token has our name and scope, persisting through failed listings (the token exists
+ *    and only we know its secret); several candidates fail loudly rather than guess. Creates
+ *    that finish together share that listing.
  *
  * Mints of the same name and scope in one process (two resources of one program) run one
  * after the other, so each sees the other's token among the ids that existed before.
@@ -50,34 +52,43 @@ function mayHaveMinted(error: unknown): boolean {
 }
 
 /**
- * After an ambiguous POST: lists through the whole settle window, revoking every new token
- * with our name and scope. Reports the ids revoked and, if the last listing or a revocation
- * still failed, that error.
+ * After an ambiguous POST: watches the listings of a whole settle window, revoking every new
+ * token with our name and scope. Reports the ids revoked and, if the last listing or a
+ * revocation still failed, that error.
  */
 async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: ReadonlySet<string>) {
   const revoked: string[] = [];
   let problem: unknown;
-  const waitingFor = `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`;
-  for await (const _ of ctx.settleRounds(waitingFor)) {
-    problem = undefined;
-    try {
-      for (const stray of (await ctx.client.apiTokens.list()).filter(isNewMatch(wanted, before))) {
-        await ctx.client.apiTokens.delete(stray.id).catch((error: unknown) => {
-          if (!(error instanceof UthoNotFoundError)) throw error;
-        });
-        revoked.push(stray.id);
-      }
-    } catch (error) {
-      problem = error;
-      if (error instanceof UthoAuthError) break;
-    }
-  }
+  const revoke = async (stray: UthoApiToken) => {
+    await ctx.client.apiTokens.delete(stray.id).catch((error: unknown) => {
+      if (!(error instanceof UthoNotFoundError)) throw error;
+    });
+    ctx.listings.revoked(stray.id);
+    if (!revoked.includes(stray.id)) revoked.push(stray.id);
+  };
+  const stopOnAuth = (error: unknown) => {
+    problem = error;
+    if (error instanceof UthoAuthError) throw error;
+  };
+  await ctx.listings
+    .watch({
+      waitingFor: `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`,
+      see: async (listing) => {
+        problem = undefined;
+        for (const stray of listing.tokens.filter(isNewMatch(wanted, before))) {
+          await revoke(stray).catch(stopOnAuth);
+        }
+        return undefined;
+      },
+      failed: stopOnAuth,
+    })
+    .catch(() => undefined);
   return { revoked, problem };
 }
 
 async function postOnce(ctx: ProviderContext, wanted: Wanted, before: ReadonlySet<string>) {
   try {
-    return (await ctx.client.apiTokens.create(wanted)).token;
+    return (await ctx.listings.posting(() => ctx.client.apiTokens.create(wanted))).token;
   } catch (error) {
     if (!mayHaveMinted(error)) throw error;
     const { revoked, problem } = await sweepStrays(ctx, wanted, before);
@@ -100,17 +111,23 @@ async function postOnce(ctx: ProviderContext, wanted: Wanted, before: ReadonlySe
   }
 }
 
+/**
+ * Finds the id of the token our POST minted: the one new token (an id not known before the
+ * POST) with our name and scope, in a listing requested after the POST returned. Persists
+ * through failed listings: the token exists and only we know its secret.
+ */
 async function identify(
   ctx: ProviderContext,
   wanted: Wanted,
   before: ReadonlySet<string>,
 ): Promise<UthoApiToken> {
   let lastError: unknown;
-  for await (const _ of ctx.settleRounds(`the new token "${wanted.name}" to appear in Utho's token list`)) {
-    lastError = undefined;
-    try {
-      const candidates = (await ctx.client.apiTokens.list()).filter(isNewMatch(wanted, before));
-      if (candidates.length === 1) return candidates[0] as UthoApiToken;
+  const outcome = await ctx.listings.watch<UthoApiToken>({
+    waitingFor: `the new token "${wanted.name}" to appear in Utho's token list`,
+    see: (listing) => {
+      lastError = undefined;
+      const candidates = listing.tokens.filter(isNewMatch(wanted, before));
+      if (candidates.length === 1) return { done: candidates[0] as UthoApiToken };
       if (candidates.length > 1) {
         throw new ApiTokenProviderError(
           `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
@@ -119,11 +136,14 @@ async function identify(
             "failed attempt late. Delete the ones you do not recognise in the Utho console and run again.",
         );
       }
-    } catch (error) {
-      if (error instanceof ApiTokenProviderError || error instanceof UthoAuthError) throw error;
+      return undefined;
+    },
+    failed: (error) => {
+      if (error instanceof UthoAuthError) throw error;
       lastError = error;
-    }
-  }
+    },
+  });
+  if ("done" in outcome) return outcome.done;
   const reason = lastError
     ? `listing tokens to find its id failed (${describe(lastError)})`
     : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;
@@ -136,9 +156,10 @@ async function identify(
 
 export async function mintToken(ctx: ProviderContext, wanted: Wanted): Promise<MintedToken> {
   return ctx.oneAtATime(`${wanted.scope}\u0000${wanted.name}`, async () => {
-    const before = new Set((await ctx.client.apiTokens.list()).map((t) => t.id));
+    const before = await ctx.listings.knownIds();
     const token = await postOnce(ctx, wanted, before);
     const found = await identify(ctx, wanted, before);
+    ctx.listings.minted(found);
     return { id: found.id, token, createdAt: found.createdAt };
   });
 }

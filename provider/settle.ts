@@ -1,8 +1,8 @@
 /**
  * Utho's token list may lag behind a create or a delete. Whenever the provider draws a
  * conclusion from a token's absence (nothing was minted, the token is gone), it keeps looking
- * for a while first: the settle window. Finding a token takes one listing when the list is
- * current.
+ * for a while first: the settle window, listings at these offsets from the first one that
+ * missed the token. Finding a token takes one listing when the list is current.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -15,38 +15,26 @@ export const REPORTED_WAIT_MS = 2_000;
 export interface SettleTiming {
   /** The waits between listings; their number fixes how many listings a window takes. */
   delaysMs: readonly number[];
-  sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A monotonic clock in milliseconds; tests advance a virtual one in `sleep`. */
+  now: () => number;
 }
 
-export const PRODUCTION_SETTLE: SettleTiming = { delaysMs: SETTLE_DELAYS_MS, sleep: (ms) => sleep(ms) };
+export const PRODUCTION_SETTLE: SettleTiming = {
+  delaysMs: SETTLE_DELAYS_MS,
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+  now: () => performance.now(),
+};
 
 export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
-/**
- * One turn per listing: the first at once, the next after each delay. The caller returns or
- * breaks out as soon as it has its answer; running off the end means the window has passed.
- * Once the time waited passes {@link REPORTED_WAIT_MS}, `report` is told once what the wait is for.
- */
-export async function* settleRounds(
-  timing: SettleTiming,
-  waitingFor: string,
-  report: (message: string) => void,
-): AsyncGenerator<void> {
-  const total = timing.delaysMs.reduce((sum, delay) => sum + delay, 0);
-  let waited = 0;
-  let reported = false;
-  yield;
-  for (const delay of timing.delaysMs) {
-    if (!reported && waited + delay >= REPORTED_WAIT_MS) {
-      reported = true;
-      report(`waiting up to ${seconds(total - waited)} s more for ${waitingFor}`);
-    }
-    await timing.sleep(delay);
-    waited += delay;
-    yield;
-  }
+/** The offsets of a window's listings from its first: 0, then the running sum of the delays. */
+export function settleOffsets(timing: SettleTiming): number[] {
+  let sum = 0;
+  return [0, ...timing.delaysMs.map((delay) => (sum += delay))];
 }
 
 /** The whole window, in seconds, for messages. */
 export const settleSeconds = (timing: SettleTiming): string =>
-  seconds(timing.delaysMs.reduce((sum, delay) => sum + delay, 0));
+  seconds(timing.delaysMs.reduce((total, delay) => total + delay, 0));

@@ -6,7 +6,7 @@ import { inspect } from "node:util";
 import { startEmulator } from "../../emulator";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
 import type { ApiTokenInputs } from "../../provider/types";
-import { authenticates as authenticatesTo, useEmulator } from "../support/emulator";
+import { authenticates as authenticatesTo, requestLog, useEmulator } from "../support/emulator";
 import { type TestProvider, testProvider } from "../support/provider";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
@@ -45,28 +45,57 @@ describe("create", () => {
 });
 
 describe("read (refresh)", () => {
+  // A refresh is a later run: a provider process of its own, with no listing yet.
+  let later: TestProvider;
+  beforeEach(() => {
+    later = testProvider(emulator.current);
+  });
+  const refresh = (id: string, props: Parameters<typeof readToken>[2]) =>
+    readToken(later.context(), id, props);
+
   it("carries the secret over and refreshes what Utho reports", async () => {
     const { id, outs } = await create(inputs);
-    const read = await readToken(t.context(), id, { ...outs, createdAt: "stale" });
+    const read = await refresh(id, { ...outs, createdAt: "stale" });
     expect(read).toEqual({ id, props: outs });
+  });
+
+  it("answers every token of a refresh from one listing", async () => {
+    const created = [];
+    for (const name of ["a", "b", "c", "d", "e"]) created.push(await create({ name, scope: "read" }));
+    emulator.current.resetRequests();
+    const reads = await Promise.all(created.map(({ id, outs }) => refresh(id, outs)));
+    expect(reads.map((r) => r.id)).toEqual(created.map((c) => c.id));
+    // The account check (once per run), then one listing for all five.
+    expect(requestLog(emulator.current)).toEqual(["GET /v2/account/info 200", "GET /v2/api 200"]);
   });
 
   it("reports a token deleted out of band as gone (empty id), after the settle window", async () => {
     const { id, outs } = await create(inputs);
     emulator.current.deleteTokenOutOfBand(id);
-    expect((await readToken(t.context(), id, outs)).id).toBe("");
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(2 + WINDOW_LISTINGS);
+    emulator.current.resetRequests();
+    expect((await refresh(id, outs)).id).toBe("");
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
     // The production window's waits, asked for in order, and the long one said aloud once.
-    expect(t.settle.waits).toEqual([250, 500, 1000, 2000, 4000]);
-    expect(t.reports).toEqual([
+    expect(later.settle.waits).toEqual([250, 500, 1000, 2000, 4000]);
+    expect(later.reports).toEqual([
       `waiting up to 6.0 s more for Utho's token list to show token ${id}, which it no longer lists`,
     ]);
+  });
+
+  it("shares one settle window among every token found missing", async () => {
+    const created = [];
+    for (const name of ["a", "b", "c", "d", "e", "f"]) created.push(await create({ name, scope: "read" }));
+    for (const { id } of created.slice(0, 3)) emulator.current.deleteTokenOutOfBand(id);
+    emulator.current.resetRequests();
+    const reads = await Promise.all(created.map(({ id, outs }) => refresh(id, outs)));
+    expect(reads.map((r) => r.id)).toEqual(["", "", "", ...created.slice(3).map((c) => c.id)]);
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
   });
 
   it("does not take a lagging list for a deletion", async () => {
     const { id, outs } = await create(inputs);
     emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
-    expect(await readToken(t.context(), id, outs)).toEqual({ id, props: outs });
+    expect(await refresh(id, outs)).toEqual({ id, props: outs });
   });
 
   it("treats a 401 as an error, never as a deletion", async () => {
@@ -81,7 +110,14 @@ describe("read (refresh)", () => {
   it("treats a persistent 5xx as an error, never as a deletion", async () => {
     const { id, outs } = await create(inputs);
     emulator.current.injectFault({ kind: "503", method: "GET", times: Number.POSITIVE_INFINITY });
-    await expect(readToken(t.context(), id, outs)).rejects.toMatchObject({ status: 503 });
+    await expect(refresh(id, outs)).rejects.toMatchObject({ status: 503 });
+  });
+
+  it("within one run, answers from the listing a create already made", async () => {
+    const { id, outs } = await create(inputs);
+    emulator.current.resetRequests();
+    expect(await readToken(t.context(), id, outs)).toEqual({ id, props: outs });
+    expect(emulator.current.requests).toEqual([]);
   });
 });
 

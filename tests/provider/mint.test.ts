@@ -1,4 +1,5 @@
-import { mintToken } from "../../provider/mint";
+import { startEmulator } from "../../emulator";
+import { type MintedToken, mintToken } from "../../provider/mint";
 import type { UthoClient } from "../../sdk";
 import { authenticates as authenticatesTo, clientFor, requestLog, useEmulator } from "../support/emulator";
 import { contextAround } from "../support/provider";
@@ -162,5 +163,68 @@ describe("mintToken", () => {
     await expect(mint()).rejects.toThrow(
       'Token "ci-deployer" was minted, but it did not appear in Utho\'s token list within 7.8 s, so its id is unknown and it cannot be managed. Delete the token named "ci-deployer" in the Utho console.',
     );
+  });
+});
+
+describe("many concurrent creates in one process", () => {
+  /** Every result's id is a distinct token with the wanted name and scope, and its secret is that token's. */
+  async function expectEachPairedWithItsOwnToken(
+    results: { wanted: { name: string; scope: string }; minted: MintedToken }[],
+  ) {
+    expect(new Set(results.map((r) => r.minted.id)).size).toBe(results.length);
+    const listed = new Map(emulator.current.listTokens().map((t) => [t.id, t]));
+    for (const { wanted: w, minted } of results) {
+      expect(listed.get(minted.id)).toMatchObject({ name: w.name, scope: w.scope });
+    }
+    // Revoking a token by its id stops exactly the secret paired with it.
+    for (const [i, { minted }] of results.entries()) {
+      expect(await authenticates(minted.token)).toBe(true);
+      emulator.current.deleteTokenOutOfBand(minted.id);
+      expect(await authenticates(minted.token)).toBe(false);
+      const next = results[i + 1];
+      if (next) expect(await authenticates(next.minted.token)).toBe(true);
+    }
+  }
+
+  const manyWanted = (count: number, names: number) =>
+    Array.from({ length: count }, (_, i) => ({
+      name: `svc-${i % names}`,
+      scope: (i % 3 === 0 ? "write" : "read") as "read" | "write",
+    }));
+
+  it("200 creates with distinct names share a handful of listings instead of 400", async () => {
+    const { context } = contextAround(clientFor(emulator.current));
+    const all = manyWanted(200, 200);
+    const results = await Promise.all(
+      all.map(async (w) => ({ wanted: w, minted: await mintToken(context, w) })),
+    );
+    expect(emulator.current.countRequests("POST")).toBe(200);
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBeLessThanOrEqual(5);
+    await expectEachPairedWithItsOwnToken(results);
+  });
+
+  it("200 creates over 15 names, under stale listings, never pair a secret with another token", async () => {
+    const stale = await startEmulator({ faultRate: 0.3, faults: ["stale-list"] });
+    try {
+      const { context } = contextAround(clientFor(stale));
+      const all = manyWanted(200, 15);
+      const results = await Promise.all(
+        all.map(async (w) => ({ wanted: w, minted: await mintToken(context, w) })),
+      );
+      expect(stale.countRequests("POST")).toBe(200);
+      expect(stale.requests.some((r) => r.fault === "stale-list")).toBe(true);
+      expect(new Set(results.map((r) => r.minted.id)).size).toBe(200);
+      const listed = new Map(stale.listTokens().map((t) => [t.id, t]));
+      expect(listed.size).toBe(200);
+      for (const { wanted: w, minted } of results) {
+        expect(listed.get(minted.id)).toMatchObject({ name: w.name, scope: w.scope });
+      }
+      for (const { minted } of results) {
+        stale.deleteTokenOutOfBand(minted.id);
+        expect(await authenticatesTo(stale, minted.token)).toBe(false);
+      }
+    } finally {
+      await stale.close();
+    }
   });
 });

@@ -15,10 +15,19 @@ export interface TestTiming extends SettleTiming {
   waits: number[];
 }
 
-/** The production window's delays, recorded instead of slept. */
+/** The production window's delays on a virtual clock: each wait is recorded and advances it at once. */
 export function instantSettle(): TestTiming {
   const waits: number[] = [];
-  return { delaysMs: SETTLE_DELAYS_MS, waits, sleep: async (ms) => void waits.push(ms) };
+  let clock = 0;
+  return {
+    delaysMs: SETTLE_DELAYS_MS,
+    waits,
+    now: () => clock,
+    sleep: async (ms) => {
+      waits.push(ms);
+      clock += ms;
+    },
+  };
 }
 
 export interface TestProvider {

@@ -1,0 +1,286 @@
+/**
+ * Token listings shared by every operation of one provider process on one account. Utho has no
+ * get-by-id and its create returns no id, so every question (which ids exist, is this token
+ * still there, which token did my POST mint) is answered from `GET api`, which returns the whole
+ * account. Asked once per operation, that is O(N²) rows for N tokens; here one listing answers
+ * every question that is waiting for it:
+ *
+ * - Watchers ask for listings at the offsets of a settle window from their own start (the first
+ *   at once). One loop makes the requests: it waits until the earliest watcher is due, gathers
+ *   (no POST of this process in flight, and no new watcher for {@link GATHER_QUIET_MS}), then
+ *   lists once and hands the result to every watcher that is due. So creates that finish
+ *   together share their post-create lookup, and every token whose absence must be confirmed
+ *   waits out one shared window.
+ * - A listing counts for a watcher only if it was requested after the watcher joined (`seq`):
+ *   a listing sent before a POST completed can never be taken to show what the POST minted.
+ * - Facts kept between listings, and what makes them stale: the latest listing answers "is
+ *   token X there" (a DELETE of X by this process removes X from it; a POST changes nothing it
+ *   claims); every id ever listed or minted here is known to predate any later POST (Utho never
+ *   reuses an id), so a create needs no listing of its own before its POST once one exists.
+ */
+import { setTimeout as realSleep } from "node:timers/promises";
+import type { UthoClient } from "../sdk/client";
+import type { UthoApiToken } from "../sdk/resources/api-tokens";
+import { REPORTED_WAIT_MS, type SettleTiming, seconds, settleOffsets } from "./settle";
+
+/** A listing is sent once no POST is in flight and no watcher has joined for this long. */
+export const GATHER_QUIET_MS = 10;
+/** …or at the latest this long after it was due. */
+export const GATHER_MAX_MS = 250;
+
+export interface Listing {
+  readonly tokens: readonly UthoApiToken[];
+  readonly byId: ReadonlyMap<string, UthoApiToken>;
+  /** When it was requested, on the settle clock. */
+  readonly requestedAt: number;
+  /** Its place in this process's sequence of listings and joins. */
+  readonly seq: number;
+}
+
+/** What a watcher wants from the listings it is shown. */
+export interface Watch<T> {
+  /** Completes "waiting up to 6.0 s more for …" when a wait of 2 s or more is reported. */
+  waitingFor: string;
+  /** One listing: `{ done }` ends the watch with that value; undefined asks for the next one. */
+  see(listing: Listing): { done: T } | undefined | Promise<{ done: T } | undefined>;
+  /** A listing that failed (after the SDK's retries). Throw to end the watch with that error. */
+  failed(error: unknown): void;
+}
+
+export type WatchOutcome<T> = { done: T } | { expired: true };
+
+interface Watcher {
+  watch: Watch<unknown>;
+  /** The window's offsets count from here (settle clock). */
+  start: number;
+  /** Only listings with a greater `seq` count. */
+  afterSeq: number;
+  /** Index of the next offset it wants a listing at. */
+  next: number;
+  reported: boolean;
+  settle(outcome: WatchOutcome<unknown>): void;
+  fail(error: unknown): void;
+}
+
+export class TokenListings {
+  private latest: Listing | undefined;
+  private readonly known = new Set<string>();
+  private readonly lastListedAt = new Map<string, number>();
+  private readonly listingTimes: number[] = [];
+  private readonly watchers = new Set<Watcher>();
+  private readonly offsets: number[];
+  private seq = 0;
+  private postsInFlight = 0;
+  private lastActivity = 0;
+  private loop: Promise<void> | undefined;
+  private wake: AbortController | undefined;
+
+  constructor(
+    private readonly client: UthoClient,
+    private readonly timing: SettleTiming,
+    private readonly report: (message: string) => void,
+  ) {
+    this.offsets = settleOffsets(timing);
+  }
+
+  /** The whole settle window, in milliseconds. */
+  get windowMs(): number {
+    return this.offsets[this.offsets.length - 1] ?? 0;
+  }
+
+  /**
+   * Ids that certainly predate a POST sent right after this resolves: every id listed or
+   * minted so far in this process. The first call waits for a listing.
+   */
+  async knownIds(): Promise<ReadonlySet<string>> {
+    if (!this.latest) await this.fresh("Utho's token list");
+    return new Set(this.known);
+  }
+
+  /** Runs a POST, so that no shared listing is sent while it is in flight. */
+  async posting<T>(post: () => Promise<T>): Promise<T> {
+    this.postsInFlight += 1;
+    try {
+      return await post();
+    } finally {
+      this.postsInFlight -= 1;
+      this.lastActivity = Date.now();
+    }
+  }
+
+  /** Records a token this process minted and identified. */
+  minted(token: UthoApiToken): void {
+    this.known.add(token.id);
+  }
+
+  /** Records that this process revoked token `id`: the latest listing no longer speaks for it. */
+  revoked(id: string): void {
+    if (!this.latest?.byId.has(id)) return;
+    const byId = new Map(this.latest.byId);
+    byId.delete(id);
+    this.latest = { ...this.latest, byId, tokens: this.latest.tokens.filter((t) => t.id !== id) };
+  }
+
+  /** A listing requested from now on. */
+  async fresh(waitingFor: string): Promise<Listing> {
+    const outcome = await this.watch<Listing>({
+      waitingFor,
+      see: (listing) => ({ done: listing }),
+      failed: (error) => {
+        throw error;
+      },
+    });
+    // A watch that takes the first listing it sees cannot expire.
+    if (!("done" in outcome)) throw new Error("unreachable: a fresh listing expired");
+    return outcome.done;
+  }
+
+  /**
+   * Token `id` as Utho lists it, or undefined when every listing of a settle window, counted
+   * from the first listing that missed it, missed it. The latest listing answers at once when it
+   * shows the token. A failed listing throws: an error is never taken for an absence.
+   */
+  async find(id: string, waitingFor: string): Promise<UthoApiToken | undefined> {
+    const latest = this.latest;
+    const listed = latest?.byId.get(id);
+    if (listed) return listed;
+    const watch: Watch<UthoApiToken> = {
+      waitingFor,
+      see: (listing) => {
+        const token = listing.byId.get(id);
+        return token ? { done: token } : undefined;
+      },
+      failed: (error) => {
+        throw error;
+      },
+    };
+    const outcome = await this.watch(
+      watch,
+      latest && { start: this.firstMissSince(id), afterSeq: latest.seq },
+    );
+    return "done" in outcome ? outcome.done : undefined;
+  }
+
+  /**
+   * Shows `watch` the listings of one settle window from now (or from `since.start`, counting
+   * only listings after `since.afterSeq`), until it says done or the window has passed.
+   */
+  watch<T>(watch: Watch<T>, since?: { start: number; afterSeq: number }): Promise<WatchOutcome<T>> {
+    return new Promise<WatchOutcome<T>>((resolve, reject) => {
+      const start = since?.start ?? this.timing.now();
+      const afterSeq = since?.afterSeq ?? this.seq;
+      const watcher: Watcher = {
+        watch: watch as Watch<unknown>,
+        start,
+        afterSeq,
+        next: 0,
+        reported: false,
+        settle: (outcome) => {
+          this.watchers.delete(watcher);
+          resolve(outcome as WatchOutcome<T>);
+        },
+        fail: (error) => {
+          this.watchers.delete(watcher);
+          reject(error);
+        },
+      };
+      if (since) this.advance(watcher, this.latest?.requestedAt ?? start - 1);
+      if (watcher.next >= this.offsets.length) return watcher.settle({ expired: true });
+      this.watchers.add(watcher);
+      this.lastActivity = Date.now();
+      this.wake?.abort();
+      this.loop ??= this.run().finally(() => {
+        this.loop = undefined;
+      });
+    });
+  }
+
+  /** The settle-clock time of the first listing since token `id` was last listed. */
+  private firstMissSince(id: string): number {
+    const listedAt = this.lastListedAt.get(id);
+    return this.listingTimes.find((t) => listedAt === undefined || t > listedAt) ?? this.timing.now();
+  }
+
+  private dueAt(watcher: Watcher): number {
+    return watcher.start + (this.offsets[watcher.next] ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Moves past every offset at or before `time`. */
+  private advance(watcher: Watcher, time: number): void {
+    while (watcher.next < this.offsets.length && this.dueAt(watcher) <= time) watcher.next += 1;
+  }
+
+  private async run(): Promise<void> {
+    while (this.watchers.size > 0) {
+      const due = Math.min(...[...this.watchers].map((w) => this.dueAt(w)));
+      const wait = due - this.timing.now();
+      if (wait > 0) {
+        this.reportLongWaits(due, wait);
+        this.wake = new AbortController();
+        await this.timing.sleep(wait, this.wake.signal).catch(() => undefined);
+        this.wake = undefined;
+        continue;
+      }
+      await this.gather();
+      await this.listOnce();
+    }
+  }
+
+  private reportLongWaits(due: number, wait: number): void {
+    const now = this.timing.now();
+    for (const watcher of this.watchers) {
+      if (watcher.reported || this.dueAt(watcher) > due || now - watcher.start + wait < REPORTED_WAIT_MS)
+        continue;
+      watcher.reported = true;
+      this.report(
+        `waiting up to ${seconds(watcher.start + this.windowMs - now)} s more for ${watcher.watch.waitingFor}`,
+      );
+    }
+  }
+
+  /** Real milliseconds, never on the settle clock: they exist so that concurrent callers share. */
+  private async gather(): Promise<void> {
+    const started = Date.now();
+    while (Date.now() - started < GATHER_MAX_MS) {
+      if (this.postsInFlight === 0 && Date.now() - this.lastActivity >= GATHER_QUIET_MS) return;
+      await realSleep(GATHER_QUIET_MS);
+    }
+  }
+
+  private async listOnce(): Promise<void> {
+    this.seq += 1;
+    const seq = this.seq;
+    const requestedAt = this.timing.now();
+    const due = [...this.watchers].filter((w) => w.afterSeq < seq && this.dueAt(w) <= requestedAt);
+    let listing: Listing | undefined;
+    let failure: unknown;
+    try {
+      const tokens = await this.client.apiTokens.list();
+      listing = { tokens, byId: new Map(tokens.map((t) => [t.id, t])), requestedAt, seq };
+      this.remember(listing);
+    } catch (error) {
+      failure = error;
+    }
+    await Promise.all(due.map((watcher) => this.show(watcher, listing, failure, requestedAt)));
+  }
+
+  private async show(watcher: Watcher, listing: Listing | undefined, failure: unknown, requestedAt: number) {
+    try {
+      const verdict = listing ? await watcher.watch.see(listing) : watcher.watch.failed(failure);
+      if (verdict) return watcher.settle(verdict);
+    } catch (error) {
+      return watcher.fail(error);
+    }
+    this.advance(watcher, requestedAt);
+    if (watcher.next >= this.offsets.length) watcher.settle({ expired: true });
+  }
+
+  private remember(listing: Listing): void {
+    if (!this.latest || listing.seq > this.latest.seq) this.latest = listing;
+    this.listingTimes.push(listing.requestedAt);
+    for (const token of listing.tokens) {
+      this.known.add(token.id);
+      this.lastListedAt.set(token.id, listing.requestedAt);
+    }
+  }
+}
