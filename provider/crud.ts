@@ -53,11 +53,13 @@ export async function readToken(
   id: string,
   props: ApiTokenOutputs,
 ): Promise<ReadResult> {
-  await ctx.requireAccount(id, props.accountId, "refresh");
-  const current = await ctx.listings.find(
-    id,
-    `Utho's token list to show token ${id}, which it no longer lists`,
-  );
+  // A token this key lists is in this key's account (ids are Utho-wide): only an absence needs
+  // the account check, lest a key of another account make a live token look deleted.
+  let current = (await ctx.listings.current()).byId.get(id);
+  if (!current) {
+    await ctx.requireAccount(id, props.accountId, "refresh");
+    current = await ctx.listings.find(id, `Utho's token list to show token ${id}, which it no longer lists`);
+  }
   if (!current) return { id: "", props };
   return { id, props: { ...props, name: current.name, scope: current.scope, createdAt: current.createdAt } };
 }

@@ -18,15 +18,18 @@
  *   claims); every id ever listed or minted here is known to predate any later POST (Utho never
  *   reuses an id), so a create needs no listing of its own before its POST once one exists.
  */
-import { setTimeout as realSleep } from "node:timers/promises";
 import type { UthoClient } from "../sdk/client";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import { REPORTED_WAIT_MS, type SettleTiming, seconds, settleOffsets } from "./settle";
 
-/** A listing is sent once no POST is in flight and no watcher has joined for this long. */
-export const GATHER_QUIET_MS = 10;
-/** …or at the latest this long after it was due. */
-export const GATHER_MAX_MS = 250;
+/**
+ * A due listing is sent once no POST of this process is in flight and either as many watchers
+ * are due as the most that were ever due together (the engine runs a fixed number of operations
+ * at once, so when that many wait, no one else can come), or none has joined for this long.
+ */
+export const GATHER_QUIET_MS = 50;
+/** …and at the latest this long after it was due. */
+export const GATHER_MAX_MS = 1_000;
 
 export interface Listing {
   readonly tokens: readonly UthoApiToken[];
@@ -72,6 +75,9 @@ export class TokenListings {
   private seq = 0;
   private postsInFlight = 0;
   private lastActivity = 0;
+  /** The most watchers that were due together when a listing was sent. */
+  private widest = 0;
+  private poke: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private wake: AbortController | undefined;
 
@@ -104,7 +110,7 @@ export class TokenListings {
       return await post();
     } finally {
       this.postsInFlight -= 1;
-      this.lastActivity = Date.now();
+      this.touched();
     }
   }
 
@@ -119,6 +125,11 @@ export class TokenListings {
     const byId = new Map(this.latest.byId);
     byId.delete(id);
     this.latest = { ...this.latest, byId, tokens: this.latest.tokens.filter((t) => t.id !== id) };
+  }
+
+  /** The latest listing of this process, or a fresh one if there is none yet. */
+  current(): Promise<Listing> {
+    return this.latest ? Promise.resolve(this.latest) : this.fresh("Utho's token list");
   }
 
   /** A listing requested from now on. */
@@ -187,7 +198,7 @@ export class TokenListings {
       if (since) this.advance(watcher, this.latest?.requestedAt ?? start - 1);
       if (watcher.next >= this.offsets.length) return watcher.settle({ expired: true });
       this.watchers.add(watcher);
-      this.lastActivity = Date.now();
+      this.touched();
       this.wake?.abort();
       this.loop ??= this.run().finally(() => {
         this.loop = undefined;
@@ -238,13 +249,40 @@ export class TokenListings {
     }
   }
 
-  /** Real milliseconds, never on the settle clock: they exist so that concurrent callers share. */
+  private touched(): void {
+    this.lastActivity = Date.now();
+    this.poke?.();
+  }
+
+  private dueCount(): number {
+    const now = this.timing.now();
+    return [...this.watchers].filter((w) => this.dueAt(w) <= now).length;
+  }
+
+  /**
+   * Waits, in real milliseconds (never on the settle clock), for the callers that are about to
+   * need the same listing: see {@link GATHER_QUIET_MS}.
+   */
   private async gather(): Promise<void> {
     const started = Date.now();
-    while (Date.now() - started < GATHER_MAX_MS) {
-      if (this.postsInFlight === 0 && Date.now() - this.lastActivity >= GATHER_QUIET_MS) return;
-      await realSleep(GATHER_QUIET_MS);
+    for (;;) {
+      const now = Date.now();
+      if (now - started >= GATHER_MAX_MS) break;
+      if (this.postsInFlight === 0) {
+        if (this.widest > 0 && this.dueCount() >= this.widest) break;
+        if (now - this.lastActivity >= GATHER_QUIET_MS) break;
+      }
+      const wait = Math.max(1, GATHER_QUIET_MS - (now - this.lastActivity));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.poke = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.poke = undefined;
     }
+    this.widest = Math.max(this.widest, this.dueCount());
   }
 
   private async listOnce(): Promise<void> {

@@ -1,0 +1,75 @@
+/**
+ * What one stack of N tokens costs in requests, counted by the emulator, through the real CLI
+ * with its default parallelism. Counts, never times: each bound follows from how the provider
+ * shares listings (see provider/listings.ts).
+ */
+import type { RunningEmulator } from "../../emulator";
+import { useProjects } from "../support/e2e";
+
+const openProject = useProjects();
+jest.setTimeout(600_000);
+
+const N = 50;
+/** `pulumi up --help` on our CLI: "(default 8)". Each listing can identify at most that many creates. */
+const DEFAULT_PARALLELISM = 8;
+
+function counts(emulator: RunningEmulator) {
+  return {
+    post: emulator.countRequests("POST"),
+    delete: emulator.countRequests("DELETE"),
+    listings: emulator.countRequests("GET", "/v2/api"),
+    accountInfo: emulator.countRequests("GET", "/v2/account/info"),
+  };
+}
+
+it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, async () => {
+  const p = await openProject("tests/e2e/programs/many");
+  await p.setConfig("count", String(N));
+  const run = async (args: string[]) => {
+    p.emulator.resetRequests();
+    await p.pulumi(args);
+    return counts(p.emulator);
+  };
+
+  const up = await run(["up", "--yes"]);
+  expect(up.post).toBe(N);
+  expect(up.delete).toBe(0);
+  expect(up.listings).toBeLessThanOrEqual(Math.ceil(N / DEFAULT_PARALLELISM) + 1);
+  expect(up.accountInfo).toBeLessThanOrEqual(1);
+  expect(p.emulator.listTokens()).toHaveLength(N);
+
+  expect(await run(["up", "--yes", "--expect-no-changes"])).toEqual({
+    post: 0,
+    delete: 0,
+    listings: 0,
+    accountInfo: 0,
+  });
+
+  // Without --skip-preview, `refresh --yes` reads every token twice, in two provider processes:
+  // once to preview, once to refresh (the README says so).
+  const refresh = await run(["refresh", "--yes", "--skip-preview", "--expect-no-changes"]);
+  expect(refresh).toMatchObject({ post: 0, delete: 0 });
+  expect(refresh.listings).toBeLessThanOrEqual(2);
+  expect(refresh.accountInfo).toBeLessThanOrEqual(1);
+
+  const deleted = p.emulator.listTokens().filter((_, i) => i % 10 === 3);
+  for (const token of deleted) p.emulator.deleteTokenOutOfBand(token.id);
+  const refreshAfterDeletes = await run(["refresh", "--yes", "--skip-preview"]);
+  expect(refreshAfterDeletes).toMatchObject({ post: 0, delete: 0 });
+  expect(refreshAfterDeletes.listings).toBeLessThanOrEqual(8);
+  expect(refreshAfterDeletes.accountInfo).toBeLessThanOrEqual(1);
+
+  const recreate = await run(["up", "--yes"]);
+  expect(recreate.post).toBe(deleted.length);
+  expect(p.emulator.listTokens()).toHaveLength(N);
+
+  const destroy = await run(["destroy", "--yes"]);
+  expect(destroy).toEqual({ post: 0, delete: N, listings: 0, accountInfo: destroy.accountInfo });
+  expect(destroy.accountInfo).toBeLessThanOrEqual(1);
+  expect(p.emulator.listTokens()).toEqual([]);
+
+  // With 16 operations in flight, each shared lookup identifies up to 16 creates.
+  const wide = await run(["up", "--yes", "--parallel", "16"]);
+  expect(wide.post).toBe(N);
+  expect(wide.listings).toBeLessThanOrEqual(Math.ceil(N / 16) + 1);
+});
