@@ -19,7 +19,9 @@ export interface UthoClientOptions {
    */
   baseUrl?: string;
   /**
-   * Per-attempt timeout covering connect, headers and body.
+   * Per-attempt timeout, from the moment the request has a connection: sending it, the response
+   * headers and the whole body. Time spent queued for a free connection of the dispatcher does not
+   * count; connecting is bounded by the dispatcher's connect timeout (undici's default: 10 s).
    * @default 30000
    */
   timeoutMs?: number;

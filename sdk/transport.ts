@@ -59,6 +59,58 @@ function errorCode(error: unknown): string | undefined {
 /** Result of one attempt: a response, or a connection failure classified for retrying. */
 type Attempt = { response: RawResponse } | { error: UthoConnectionError; failure: AttemptFailure };
 
+/**
+ * `dispatcher` for one request, calling `onDispatched` when undici hands the request to a
+ * connection. undici calls `onRequestStart` right before it writes the request on a connected
+ * socket (`writeH1`/`writeH2`), never while the request waits in the pool's queue for a free
+ * connection or for a connect; a response event implies it happened. Every event is passed on.
+ */
+function reportingDispatch(dispatcher: Dispatcher, onDispatched: () => void): Dispatcher {
+  return dispatcher.compose(
+    (dispatch) => (options, handler) =>
+      dispatch(options, {
+        onRequestStart(controller, context) {
+          onDispatched();
+          handler.onRequestStart?.(controller, context);
+        },
+        onRequestUpgrade: (controller, statusCode, headers, socket) =>
+          handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+        onResponseStart(controller, statusCode, headers, statusMessage) {
+          onDispatched();
+          handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+        },
+        onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+        onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+        onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+      }),
+  );
+}
+
+/** A failed attempt that did not time out: `dispatched` says whether it ever had a connection. */
+function connectionFailure(req: RequestDescription, cause: unknown, dispatched: boolean): Attempt {
+  const code = errorCode(cause);
+  const connectCode = code !== undefined && NOT_SENT_CODES.has(code);
+  // Never handed to a connection (its connect failed, or the dispatcher was closed or destroyed
+  // while it was queued): not one byte of it was written.
+  const sent = dispatched && !connectCode;
+  const suffix = code ? ` (${code})` : "";
+  const detail = sent
+    ? `connection lost before a response${suffix}`
+    : connectCode
+      ? `could not connect${suffix}`
+      : `request never sent: it got no connection${suffix}`;
+  return {
+    error: new UthoConnectionError(req, detail, sent, { cause }),
+    failure: { kind: "connection", sent },
+  };
+}
+
+/**
+ * One request. `timeoutMs` starts when the request gets its connection and covers sending it, the
+ * response headers and the whole body. Waiting in the dispatcher's queue for a free connection does
+ * not count (the request has not left, and other requests' own timeouts bound that wait), and
+ * connecting is bounded by the dispatcher's connect timeout (undici's default: 10 s).
+ */
 async function attempt(
   settings: TransportSettings,
   req: RequestDescription,
@@ -66,11 +118,16 @@ async function attempt(
 ): Promise<Attempt> {
   const url = new URL(req.path, settings.baseUrl);
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), settings.timeoutMs);
+  const state: { timer?: NodeJS.Timeout; dispatched: boolean } = { dispatched: false };
+  const dispatcher = reportingDispatch(settings.dispatcher, () => {
+    if (state.dispatched) return;
+    state.dispatched = true;
+    state.timer = setTimeout(() => controller.abort(), settings.timeoutMs);
+  });
   try {
     const res = await request(url, {
       method: req.method as HttpMethod,
-      dispatcher: settings.dispatcher,
+      dispatcher,
       signal: controller.signal,
       headers: {
         authorization: `Bearer ${settings.apiKey}`,
@@ -83,23 +140,16 @@ async function attempt(
     const text = await res.body.text();
     return { response: { status: res.statusCode, headers: res.headers, text } };
   } catch (cause) {
+    // The signal is only aborted by the timer, which only runs once the request had a connection.
     if (controller.signal.aborted) {
       return {
         error: new UthoTimeoutError(req, settings.timeoutMs, { cause }),
         failure: { kind: "connection", sent: true },
       };
     }
-    const code = errorCode(cause);
-    const sent = !(code && NOT_SENT_CODES.has(code));
-    const detail = sent
-      ? `connection lost before a response${code ? ` (${code})` : ""}`
-      : `could not connect${code ? ` (${code})` : ""}`;
-    return {
-      error: new UthoConnectionError(req, detail, sent, { cause }),
-      failure: { kind: "connection", sent },
-    };
+    return connectionFailure(req, cause, state.dispatched);
   } finally {
-    clearTimeout(timer);
+    clearTimeout(state.timer);
   }
 }
 
