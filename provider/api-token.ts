@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TokenScope } from "../sdk/rules";
-import { apiTokenProvider } from "./serializable";
+import * as host from "./host";
 
 export interface ApiTokenAdoptArgs {
   /** The existing token's Utho id. Omit it to find the token by `name` (exactly one must match). */
@@ -86,7 +86,7 @@ export class ApiToken extends pulumi.dynamic.Resource {
       token: undefined,
     };
     super(
-      apiTokenProvider,
+      host,
       name,
       props,
       {

@@ -1,6 +1,6 @@
 /**
  * The engine's entry point, loaded at run time by the serialized provider (see
- * `serializable.ts`; state written by earlier versions requires this very path, so it keeps its
+ * `host.ts`; state written by earlier versions requires this very path, so it keeps its
  * name). Nothing here is captured into the Pulumi state: this module is `require`d inside the
  * dynamic provider host, so it can use zod, undici and the SDK freely.
  *

@@ -7,7 +7,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PACKAGE_NAME, type Packed, pack, REPO_ROOT, unpack } from "./pack";
+import { PACKAGE_NAME, type Packed, pack, REPO_ROOT, unpack } from "../../scripts/pack";
 
 interface Manifest {
   main: string;
@@ -144,6 +144,20 @@ describe("require from an installed copy", () => {
       }));
     `) as { file: string; missing: string[] };
     expect(result.file).toBe(path.join(installed, "dist", "provider", "operations.js"));
+    expect(result.missing).toEqual([]);
+  });
+
+  it("resolves dist/provider/host.js, which the state records as the whole provider", () => {
+    const result = probe(`
+      const specifier = ${JSON.stringify(`${PACKAGE_NAME}/dist/provider/host.js`)};
+      const host = require(specifier);
+      const calls = ["configure", "check", "diff", "create", "read", "update", "delete"];
+      console.log(JSON.stringify({
+        file: require.resolve(specifier),
+        missing: calls.filter((name) => typeof host[name] !== "function"),
+      }));
+    `) as { file: string; missing: string[] };
+    expect(result.file).toBe(path.join(installed, "dist", "provider", "host.js"));
     expect(result.missing).toEqual([]);
   });
 

@@ -3,11 +3,11 @@
  * project is (this package installed in its node_modules), run through the real CLI against a
  * fresh emulator, with its own file backend. Every CLI output is kept so tests can search it.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type RunningEmulator, startEmulator } from "../../emulator";
 import { offlineEnv, type PulumiResult, provisionPulumi, REPO_ROOT, runPulumi } from "../../scripts/engine";
-import { installPacked } from "../package/pack";
+import { installIntoProject } from "../../scripts/pack";
 
 // Each test runs several CLI commands of a few seconds each. (jest reads testTimeout only from
 // the top-level config, not from a project's, so the e2e files set it here.)
@@ -44,20 +44,6 @@ export interface RunOptions {
 }
 
 /**
- * The package as npm would install it: what `npm pack` of `packageRoot` ships (its package.json's
- * `files`), unpacked in node_modules in place of any earlier install, so the programs see only
- * the shipped files and the `exports` map.
- */
-function installPackage(projectDir: string, packageRoot = REPO_ROOT): void {
-  installPacked(projectDir, packageRoot);
-  // Its dependencies resolve from the repo's node_modules, one directory up the tree from .e2e;
-  // a symlink keeps @pulumi/pulumi a single instance for the program and the provider host.
-  const pulumiLink = path.join(projectDir, "node_modules/@pulumi");
-  rmSync(pulumiLink, { force: true });
-  symlinkSync(path.join(REPO_ROOT, "node_modules/@pulumi"), pulumiLink);
-}
-
-/**
  * Copies the program in `source` (relative to the repo root, e.g. "tests/e2e/programs/token" or
  * "examples/rotation") into a fresh project directory under .e2e/ and opens its `e2e` stack.
  */
@@ -73,7 +59,7 @@ async function openProject(source: string, pulumiBinary: string, options: OpenOp
   mkdirSync(E2E_DIR, { recursive: true });
   const dir = mkdtempSync(path.join(E2E_DIR, `${path.basename(source)}-`));
   cpSync(path.join(REPO_ROOT, source), dir, { recursive: true });
-  installPackage(dir, options.packageRoot);
+  installIntoProject(dir, options.packageRoot);
   const emulator = await startEmulator();
 
   const env: NodeJS.ProcessEnv = {
@@ -123,7 +109,7 @@ async function openProject(source: string, pulumiBinary: string, options: OpenOp
     secretOutput: async (name) =>
       (await pulumi(["stack", "output", name, "--show-secrets"], { secret: true })).stdout.trim(),
     exportState: async () => (await pulumi(["stack", "export"])).stdout,
-    installPackage: (packageRoot) => installPackage(dir, packageRoot),
+    installPackage: (packageRoot) => installIntoProject(dir, packageRoot),
     close: async () => {
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,14 +1,15 @@
 /**
- * The package exactly as npm ships it: `npm pack` of the repo (dist/ built by jest's global
- * setup), unpacked where npm would install it. Used by the surface test and by the end-to-end
- * harness, so both run the files a user gets and nothing else.
+ * The package exactly as npm ships it: `npm pack` of the repo (dist/ built first), unpacked
+ * where npm would install it. Used by the surface test, the end-to-end harness and the bench,
+ * so all of them run the files a user gets and nothing else.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { REPO_ROOT } from "./engine";
 
-export const REPO_ROOT = path.resolve(__dirname, "../..");
+export { REPO_ROOT };
 export const PACKAGE_NAME = "utho-pulumi-tokens";
 
 export interface Packed {
@@ -51,4 +52,16 @@ export function installPacked(projectDir: string, root = REPO_ROOT): string[] {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Installs the package packed from `root` into a Pulumi project, as npm would. Its dependencies
+ * resolve from this repo's node_modules; a symlink keeps @pulumi/pulumi a single instance for
+ * the program and the provider host.
+ */
+export function installIntoProject(projectDir: string, root = REPO_ROOT): void {
+  installPacked(projectDir, root);
+  const pulumiLink = path.join(projectDir, "node_modules/@pulumi");
+  rmSync(pulumiLink, { force: true });
+  symlinkSync(path.join(REPO_ROOT, "node_modules/@pulumi"), pulumiLink);
 }
