@@ -25,13 +25,19 @@ export function writeFileAtomicSync(file: string, data: string): void {
     throw error;
   }
   // The rename itself lives in the directory entry; flushing the directory makes it survive a power cut.
-  // Windows cannot open a directory for fsync, and its rename durability is the file system's business.
-  if (process.platform !== "win32") {
-    const dirFd = openSync(directory, "r");
-    try {
-      fsyncSync(dirFd);
-    } finally {
-      closeSync(dirFd);
-    }
+  fsyncDirectorySync(directory);
+}
+
+/**
+ * Flushes a directory's entries, so a file created or renamed in it survives a power cut. Windows cannot
+ * open a directory for fsync, and its rename durability is the file system's business.
+ */
+export function fsyncDirectorySync(directory: string): void {
+  if (process.platform === "win32") return;
+  const dirFd = openSync(directory, "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
   }
 }

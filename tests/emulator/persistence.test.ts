@@ -1,22 +1,62 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type EmulatorOptions, startEmulator } from "../../emulator";
+import { logFileOf, TokenStore } from "../../emulator/store";
 import { UthoConfigError } from "../../sdk/errors";
 import { call, createToken, errorBody, listTokens } from "./helpers";
 
 let dir: string;
 let dataFile: string;
+let logFile: string;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "utho-emulator-"));
   dataFile = join(dir, "state", "tokens.json");
+  logFile = logFileOf(dataFile);
 });
 
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A store on the test's data file, as an emulator process would open it at start. */
+const openStore = (): TokenStore => new TokenStore("root", dataFile, "41250");
+
+/** The error `fn` throws. */
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("nothing was thrown");
+}
+
+/** The log's complete lines, parsed. */
+function logLines(): { op: string; id?: string; token?: { id: string } }[] {
+  return readFileSync(logFile, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line));
+}
+
+const ids = (store: TokenStore): string[] => store.list().map((token) => token.id);
+
+/** Snapshot tokens by id, as the data file holds them. */
+const snapshotIds = (): string[] =>
+  JSON.parse(readFileSync(dataFile, "utf8")).tokens.map((token: { id: string }) => token.id);
 
 /** The error `startEmulator` refuses to start with. */
 async function startFailure(options: EmulatorOptions): Promise<unknown> {
@@ -29,48 +69,58 @@ async function startFailure(options: EmulatorOptions): Promise<unknown> {
   );
 }
 
-describe("the data file", () => {
-  it("holds SHA-256 hashes of the secrets, never the secrets or the root key", async () => {
+describe("the data file and its log", () => {
+  it("hold SHA-256 hashes of the secrets, never the secrets or the root key", async () => {
     const emulator = await startEmulator({ dataFile });
+    const secrets: string[] = [];
     try {
-      const secrets = [await createToken(emulator, "ci", "1"), await createToken(emulator, "viewer", "0")];
+      secrets.push(await createToken(emulator, "ci", "1"), await createToken(emulator, "viewer", "0"));
       secrets.push(emulator.createTokenOutOfBand("console", "write").secret);
-      const text = readFileSync(dataFile, "utf8");
+    } finally {
+      await emulator.close();
+    }
+    const expectHashesOnly = (text: string): void => {
       for (const secret of secrets) {
         expect(text).not.toContain(secret);
         expect(text).toContain(createHash("sha256").update(secret).digest("hex"));
       }
       expect(text).not.toContain(emulator.rootKey);
-    } finally {
-      await emulator.close();
+    };
+    expectHashesOnly(readFileSync(logFile, "utf8"));
+    openStore().close();
+    expectHashesOnly(readFileSync(dataFile, "utf8"));
+  });
+
+  it("are readable by their owner only", () => {
+    const store = openStore();
+    store.create("ci", "write");
+    store.close();
+    store.create("viewer", "read");
+    if (process.platform !== "win32") {
+      expect(statSync(dataFile).mode & 0o777).toBe(0o600);
+      expect(statSync(logFile).mode & 0o777).toBe(0o600);
     }
   });
 
-  it("is readable by its owner only", async () => {
-    const emulator = await startEmulator({ dataFile });
-    try {
-      await createToken(emulator, "ci", "1");
-      if (process.platform !== "win32") expect(statSync(dataFile).mode & 0o777).toBe(0o600);
-    } finally {
-      await emulator.close();
-    }
-  });
-
-  it("is always complete JSON, replaced whole, with no temporary file left behind", async () => {
-    const emulator = await startEmulator({ dataFile });
-    try {
-      for (let i = 0; i < 30; i += 1) {
-        const { id } = emulator.createTokenOutOfBand(`token-${i}`, i % 2 ? "read" : "write");
-        if (i % 3 === 0) await call(emulator, "DELETE", `/api/${id}/delete`);
-        const state = JSON.parse(readFileSync(dataFile, "utf8"));
-        expect(state.tokens.map((token: { id: string }) => token.id)).toEqual(
-          emulator.listTokens().map((token) => token.id),
-        );
-        expect(readdirSync(join(dir, "state"))).toEqual(["tokens.json"]);
-      }
-    } finally {
-      await emulator.close();
-    }
+  it("get one JSON line per change in the log, and leave the snapshot alone until compaction", () => {
+    const store = openStore();
+    store.create("kept", "write");
+    store.close();
+    const snapshot = readFileSync(dataFile, "utf8");
+    const { id } = store.create("doomed", "read");
+    store.delete(id);
+    store.create("other", "write");
+    expect(readFileSync(dataFile, "utf8")).toBe(snapshot);
+    expect(logLines()).toEqual([
+      {
+        op: "create",
+        token: expect.objectContaining({ id, name: "doomed", scope: "read" }),
+        nextId: Number(id) + 1,
+      },
+      { op: "delete", id },
+      { op: "create", token: expect.objectContaining({ name: "other" }), nextId: Number(id) + 2 },
+    ]);
+    expect(readdirSync(join(dir, "state")).sort()).toEqual(["tokens.json", "tokens.json.log"]);
   });
 });
 
@@ -109,9 +159,9 @@ describe("restart with the same data file", () => {
   });
 
   it("refuses to start on a corrupt file and leaves it as it was", async () => {
-    const first = await startEmulator({ dataFile });
-    await createToken(first, "ci", "1");
-    await first.close();
+    const first = openStore();
+    first.create("ci", "write");
+    first.close();
     const partial = readFileSync(dataFile, "utf8").slice(0, 40);
     writeFileSync(dataFile, partial);
     const error = await startFailure({ dataFile });
@@ -190,10 +240,215 @@ describe("a failed write", () => {
       }
       expect(thrown).toBeInstanceOf(UthoConfigError);
       expect(thrown).toMatchObject({ code: "UTHO_CONFIG", cause: { code: "ENOTDIR" } });
-      expect(thrown).toHaveProperty("message", expect.stringMatching(/tokens\.json cannot be written: /));
+      expect(thrown).toHaveProperty(
+        "message",
+        expect.stringMatching(/tokens\.json\.log cannot be written: /),
+      );
       expect(emulator.listTokens()).toEqual([]);
     } finally {
       await emulator.close();
     }
+  });
+});
+
+describe("the log", () => {
+  it("is replayed over the snapshot at start, with no close before it", () => {
+    const first = openStore();
+    const kept = first.create("kept", "write");
+    first.close();
+    const doomed = first.create("doomed", "read");
+    const logged = first.create("logged", "read");
+    first.delete(doomed.id);
+    first.delete(kept.id);
+    // No close: as after a crash, the snapshot has "kept" and the log has the rest.
+    expect(snapshotIds()).toEqual([kept.id]);
+
+    const second = openStore();
+    expect(second.list()).toEqual(first.list());
+    expect(ids(second)).toEqual([logged.id]);
+    expect(second.authenticate(logged.secret)).toBe("read");
+    expect(second.authenticate(doomed.secret)).toBeUndefined();
+    expect(second.create("next", "write").id).toBe(String(Number(logged.id) + 1));
+  });
+
+  it("ignores a torn last line, which the next append cuts off", () => {
+    const first = openStore();
+    const token = first.create("ci", "write");
+    const complete = readFileSync(logFile, "utf8");
+    // A crash in the middle of an append: part of a line, no newline, never acknowledged.
+    appendFileSync(logFile, '{"op":"create","token":{"id":"1763');
+
+    const second = openStore();
+    expect(ids(second)).toEqual([token.id]);
+    const next = second.create("next", "read");
+    expect(next.id).toBe(String(Number(token.id) + 1));
+    expect(readFileSync(logFile, "utf8").startsWith(complete)).toBe(true);
+    expect(logLines().map((line) => line.token?.id)).toEqual([token.id, next.id]);
+    expect(ids(openStore())).toEqual([token.id, next.id]);
+  });
+
+  it("refuses a corrupt line before the last, naming the file and the line, and leaves it as it was", () => {
+    const store = openStore();
+    store.create("a", "write");
+    store.create("b", "write");
+    store.create("c", "write");
+    const [first, , third] = readFileSync(logFile, "utf8").split("\n");
+    const corrupt = `${first}\n{"op":"create","tok\n${third}\n`;
+    writeFileSync(logFile, corrupt);
+
+    const error = thrownBy(openStore);
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toHaveProperty(
+      "message",
+      expect.stringMatching(/tokens\.json\.log line 2 is not valid JSON$/),
+    );
+    expect(error).toHaveProperty("cause", expect.any(SyntaxError));
+    expect(readFileSync(logFile, "utf8")).toBe(corrupt);
+  });
+
+  it("refuses a line that is JSON but not a change", () => {
+    openStore().create("a", "write");
+    appendFileSync(logFile, `${JSON.stringify({ op: "rename", id: "1" })}\n`);
+    const error = thrownBy(openStore);
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toHaveProperty(
+      "message",
+      expect.stringMatching(/tokens\.json\.log line 2 is not an emulator change \(op: /),
+    );
+  });
+
+  it("leaves the snapshot untouched through 1,000 creates, one log line each", () => {
+    const first = openStore();
+    first.create("in-the-snapshot", "write");
+    first.close();
+    const before = statSync(dataFile);
+    const snapshot = readFileSync(dataFile, "utf8");
+
+    const store = openStore();
+    for (let i = 0; i < 1000; i += 1) store.create(`token-${i}`, i % 2 ? "read" : "write");
+    const after = statSync(dataFile);
+    expect(after.ino).toBe(before.ino);
+    expect(after.mtimeMs).toBe(before.mtimeMs);
+    expect(readFileSync(dataFile, "utf8")).toBe(snapshot);
+    expect(logLines()).toHaveLength(1000);
+    expect(ids(openStore())).toEqual(ids(store));
+  });
+
+  it("is compacted into a new snapshot once past max(1000, 2 x live tokens) lines, keeping every token", () => {
+    const store = openStore();
+    const created = Array.from({ length: 600 }, (_, i) => store.create(`token-${i}`, "write"));
+    for (const { id } of created.slice(0, 300)) store.delete(id);
+    // 900 lines; 401 live tokens after the next 100 creates, so the bound stays at 1,000 lines.
+    for (let i = 0; i < 100; i += 1) store.create(`more-${i}`, "read");
+    expect(logLines()).toHaveLength(1000);
+    expect(existsSync(dataFile)).toBe(false);
+
+    const last = store.create("the-1001st-line", "read");
+    expect(readFileSync(logFile, "utf8")).toBe("");
+    expect(snapshotIds()).toEqual(ids(store));
+    expect(ids(store)).toHaveLength(401);
+    expect(readdirSync(join(dir, "state")).sort()).toEqual(["tokens.json", "tokens.json.log"]);
+
+    const reopened = openStore();
+    expect(reopened.list()).toEqual(store.list());
+    expect(reopened.authenticate(last.secret)).toBe("read");
+    expect(reopened.authenticate(created[0].secret)).toBeUndefined();
+  });
+
+  it("is compacted on close, and a start after it reads the snapshot alone", () => {
+    const store = openStore();
+    store.create("a", "write");
+    store.delete(store.create("b", "read").id);
+    store.close();
+    expect(readFileSync(logFile, "utf8")).toBe("");
+    expect(openStore().list()).toEqual(store.list());
+    expect(openStore().create("c", "write").id).toBe(String(Number(ids(store)[0]) + 2));
+  });
+
+  it("replays to the right state after a crash between the snapshot's rename and the log's truncation", () => {
+    const store = openStore();
+    const inSnapshot = store.create("in-snapshot", "write");
+    const deletedLater = store.create("deleted-later", "read");
+    store.close();
+    const created = store.create("created", "write");
+    const createdThenDeleted = store.create("created-then-deleted", "read");
+    store.delete(createdThenDeleted.id);
+    store.delete(deletedLater.id);
+    const log = readFileSync(logFile);
+    // The new snapshot is in place, but the crash came before the log was emptied.
+    store.close();
+    writeFileSync(logFile, log);
+
+    const reopened = openStore();
+    expect(reopened.list()).toEqual(store.list());
+    expect(ids(reopened)).toEqual([inSnapshot.id, created.id]);
+    expect(reopened.authenticate(createdThenDeleted.secret)).toBeUndefined();
+    // Ids carry on past the replayed ones, and new changes after the stale lines replay too.
+    const next = reopened.create("next", "write");
+    expect(next.id).toBe(String(Number(createdThenDeleted.id) + 1));
+    reopened.delete(created.id);
+    expect(ids(openStore())).toEqual([inSnapshot.id, next.id]);
+  });
+
+  it("a compaction that cannot write its snapshot is a warning, and the change it followed stands", () => {
+    const warn = jest.spyOn(process, "emitWarning").mockImplementation(() => undefined);
+    try {
+      const store = openStore();
+      // A directory where the snapshot goes: the rename over it fails.
+      mkdirSync(join(dataFile, "in-the-way"), { recursive: true });
+      // Create and delete, so the live tokens stay few and the bound stays at 1,000 lines.
+      for (let i = 0; i < 500; i += 1) store.delete(store.create(`token-${i}`, "write").id);
+      expect(warn).not.toHaveBeenCalled();
+      store.create("the-1001st-line", "read");
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/tokens\.json cannot be written: /));
+      expect(logLines()).toHaveLength(1001);
+      // The next try waits until the log has doubled.
+      store.create("one-more", "write");
+      expect(warn).toHaveBeenCalledTimes(1);
+
+      rmSync(dataFile, { recursive: true });
+      expect(openStore().list()).toEqual(store.list());
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
+
+describe("a failed append", () => {
+  it("to a log path that is a directory is a UthoConfigError and changes nothing", () => {
+    const store = openStore();
+    const kept = store.create("kept", "write");
+    rmSync(logFile);
+    mkdirSync(logFile);
+    const error = thrownBy(() => store.create("lost", "write"));
+    expect(error).toBeInstanceOf(UthoConfigError);
+    expect(error).toMatchObject({ code: "UTHO_CONFIG", cause: { code: "EISDIR" } });
+    expect(error).toHaveProperty("message", expect.stringMatching(/tokens\.json\.log cannot be written: /));
+    expect(thrownBy(() => store.delete(kept.id))).toBeInstanceOf(UthoConfigError);
+    expect(ids(store)).toEqual([kept.id]);
+
+    rmSync(logFile, { recursive: true });
+    // The failed create used no id.
+    expect(store.create("after", "read").id).toBe(String(Number(kept.id) + 1));
+  });
+
+  it("takes back a line that reached the file before the flush failed", () => {
+    const fs = jest.requireActual<typeof import("node:fs")>("node:fs");
+    const store = openStore();
+    const kept = store.create("kept", "write");
+    const log = readFileSync(logFile, "utf8");
+    const flush = jest.spyOn(fs, "fdatasyncSync").mockImplementationOnce(() => {
+      throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    });
+    try {
+      const error = thrownBy(() => store.create("lost", "write"));
+      expect(error).toMatchObject({ code: "UTHO_CONFIG", cause: { code: "EIO" } });
+    } finally {
+      flush.mockRestore();
+    }
+    expect(readFileSync(logFile, "utf8")).toBe(log);
+    expect(ids(store)).toEqual([kept.id]);
+    expect(ids(openStore())).toEqual([kept.id]);
   });
 });
