@@ -108,6 +108,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     // Once closing, every call gets the same promise: a second `server.close` would fail.
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {
+        // Folds the change log into the snapshot, so the next start reads one file.
+        store.close();
         server.close((error) => (error ? reject(error) : resolve()));
         // Keep-alive and stalled connections would otherwise hold `close` open for seconds.
         server.closeAllConnections();

@@ -124,19 +124,19 @@ describe("the emulator CLI", () => {
     expect(cli.stderr()).toMatch(/ GET \/v2\/api 503 fault=503 [\d.]+ms\n/);
   });
 
-  it("keeps tokens across a restart with --data, writing the file atomically under concurrent readers", async () => {
+  it("keeps tokens across a restart with --data, appending whole lines to its log under concurrent readers", async () => {
     const dir = mkdtempSync(join(tmpdir(), "utho-emulator-cli-"));
     const dataFile = join(dir, "tokens.json");
     try {
       const first = await startCli(["--root-key", "k", "--data", dataFile]);
       let writing = true;
       let reads = 0;
-      // Another process reads while the emulator rewrites the file: it must never see a partial file.
+      // Another process reads while the emulator appends to the log: every complete line is a whole change.
       const reader = (async () => {
         while (writing) {
-          const text = await readFile(dataFile, "utf8").catch(() => undefined);
+          const text = await readFile(`${dataFile}.log`, "utf8").catch(() => undefined);
           if (text !== undefined) {
-            expect(() => JSON.parse(text)).not.toThrow();
+            for (const line of text.split("\n").slice(0, -1)) expect(() => JSON.parse(line)).not.toThrow();
             reads += 1;
           }
         }
@@ -155,7 +155,7 @@ describe("the emulator CLI", () => {
       const second = await startCli(["--root-key", "k", "--data", dataFile]);
       expect(await listTokens(second)).toEqual(before);
       expect((await call(second, "GET", "/account/info", { key: secrets[17] })).status).toBe(200);
-      const text = readFileSync(dataFile, "utf8");
+      const text = readFileSync(`${dataFile}.log`, "utf8");
       for (const secret of secrets) expect(text).not.toContain(secret);
     } finally {
       rmSync(dir, { recursive: true, force: true });
