@@ -1,115 +1,144 @@
 /**
- * `npm run bench`: figures for the SDK and the provider's mint logic against the emulator on
- * loopback. Bounded in count, prints a table, asserts nothing (tests never time anything).
+ * `npm run bench`: what the provider costs next to the Pulumi engine itself. For each N, a
+ * program of N ApiTokens against the emulator and the engine floor (N dynamic resources whose
+ * provider does nothing) run the same operations through the same CLI, one after the other on
+ * this machine. It prints and writes bench/results.md (with bench/ratios.svg): wall time of
+ * each run and the ratio ours / floor, requests per method, the provider host's peak memory and
+ * the emulator's CPU time. Bounded: every run is a fixed program; nothing here asserts.
  *
- * 1. list throughput and latency, sequential and 16 in flight;
- * 2. mint (list, POST, list to find the id) latency and requests per token;
- * 3. mint under random faults (20 % of requests: 500, 503, 429, reset, lost-response,
- *    bad-json, status-error): how many succeed, how many requests they take, and how many
- *    tokens are left in Utho that no caller knows about (must be 0).
+ *   npm run bench                                  # N = 10, 100, 1000; latency 0 and 50 ms
+ *   npm run bench -- --sizes 10,100 --latencies 0  # a quicker look
+ *
+ * Below N = 1000 each case runs --repeat times (floor and tokens alternating) and the median is
+ * reported; the N = 1000 cases run once, as they take minutes.
  */
-import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
-import { startEmulator } from "../emulator";
-import { ConfiguredProvider } from "../provider/configured";
-import { mintToken } from "../provider/mint";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { provisionPulumi, REPO_ROOT } from "../scripts/engine";
 import { formatTable } from "../scripts/table";
-import { UthoClient } from "../sdk";
+import { combine, type Measured, runCase, type Step } from "./cli-runs";
+import { type CaseResult, COMPARED, memoryTable, ratio, ratioChart, requestTable, timeTable } from "./report";
 
-const FAST_DELAYS = { baseMs: 5, maxMs: 50, maxRetryAfterMs: 50 };
+const FLOOR_STEPS: Step[] = [
+  { name: "up", args: ["up", "--yes"] },
+  { name: "up, nothing to change", args: ["up", "--yes", "--expect-no-changes"] },
+  // --skip-preview: a preview would read every resource a second time, in another process.
+  { name: "refresh", args: ["refresh", "--yes", "--skip-preview", "--expect-no-changes"] },
+  { name: "destroy", args: ["destroy", "--yes"] },
+];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
+const TOKEN_STEPS: Step[] = [
+  ...FLOOR_STEPS.slice(0, 3),
+  {
+    name: "refresh, 10 % deleted out of band",
+    args: ["refresh", "--yes", "--skip-preview"],
+    before: (emulator) => {
+      for (const [i, token] of (emulator?.listTokens() ?? []).entries()) {
+        if (i % 10 === 3) emulator?.deleteTokenOutOfBand(token.id);
+      }
+    },
+  },
+  { name: "up, recreating them", args: ["up", "--yes"] },
+  FLOOR_STEPS[3] as Step,
+];
 
-async function timed<T>(samples: number[], fn: () => Promise<T>): Promise<T> {
-  const start = performance.now();
-  try {
-    return await fn();
-  } finally {
-    samples.push(performance.now() - start);
-  }
-}
+const numbers = (text: string) =>
+  text
+    .split(",")
+    .map((part) => Number(part.trim()))
+    .filter((n) => Number.isInteger(n) && n >= 0);
 
-function summary(label: string, samples: number[], wallMs: number, extra = ""): string[] {
-  const sorted = [...samples].sort((a, b) => a - b);
+function environment(pulumiBinary: string, repeat: number): string[] {
+  const version = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+  const cpus = os.cpus();
+  const cli = execFileSync(pulumiBinary, ["version"], {
+    encoding: "utf8",
+    env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" },
+  }).trim();
   return [
-    label,
-    String(samples.length),
-    ((samples.length / wallMs) * 1000).toFixed(0),
-    percentile(sorted, 50).toFixed(2),
-    percentile(sorted, 99).toFixed(2),
-    extra,
+    `- Date: ${new Date().toISOString()}`,
+    `- Machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
+    `- Node.js ${process.version}; Pulumi CLI ${cli} (default parallelism 8 here); @pulumi/pulumi ${version(path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/package.json"))}; utho-pulumi-tokens ${version(path.join(REPO_ROOT, "package.json"))}`,
+    `- Each run is one CLI command on a fresh file backend; below N = 1000 each figure is the median of ${repeat} rounds (floor and tokens alternating), at N = 1000 of one. The emulator runs in the bench's process, so its CPU time is that process's.`,
   ];
 }
 
-async function benchList(rows: string[][]): Promise<void> {
-  const emulator = await startEmulator();
-  const utho = new UthoClient({ apiKey: emulator.rootKey, baseUrl: emulator.baseUrl });
-  for (let i = 0; i < 50; i++) emulator.createTokenOutOfBand(`token-${i}`, i % 2 ? "read" : "write");
-
-  const sequential: number[] = [];
-  let start = performance.now();
-  for (let i = 0; i < 2000; i++) await timed(sequential, () => utho.apiTokens.list());
-  rows.push(summary("list (50 tokens), sequential", sequential, performance.now() - start));
-
-  const parallel: number[] = [];
-  start = performance.now();
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let i = 0; i < 250; i++) await timed(parallel, () => utho.apiTokens.list());
-    }),
-  );
-  rows.push(summary("list (50 tokens), 16 in flight", parallel, performance.now() - start));
-  await emulator.close();
-}
-
-async function benchMint(rows: string[][], faultRate: number): Promise<void> {
-  const emulator = await startEmulator({ faultRate, retryAfterSeconds: 0 });
-  // Four millisecond waits in the settle window instead of the real five of up to 4 s.
-  const provider = new ConfiguredProvider({
-    apiKey: emulator.rootKey,
-    baseUrl: emulator.baseUrl,
-    client: { timeoutMs: 2_000, retryDelays: FAST_DELAYS },
-    settle: {
-      delaysMs: [5, 10, 20, 40],
-      sleep: (ms, signal) => sleep(ms, undefined, { signal }),
-      now: () => performance.now(),
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: "string", default: "10,100,1000" },
+      latencies: { type: "string", default: "0,50" },
+      out: { type: "string", default: path.join(REPO_ROOT, "bench/results.md") },
+      repeat: { type: "string", default: "3" },
     },
-    report: () => {},
   });
-  const context = provider.contextFor();
-  const samples: number[] = [];
-  const owned = new Set<string>();
-  let failures = 0;
-  const start = performance.now();
-  for (let i = 0; i < 200; i++) {
-    try {
-      const minted = await timed(samples, () => mintToken(context, { name: `bench-${i}`, scope: "read" }));
-      owned.add(minted.id);
-    } catch {
-      failures++;
+  const sizes = numbers(values.sizes);
+  const latencies = numbers(values.latencies);
+  const pulumiBinary = provisionPulumi();
+  const header = environment(pulumiBinary, Math.max(1, Number(values.repeat) || 1));
+  const results: CaseResult[] = [];
+  for (const count of sizes) {
+    const repeat = count >= 1000 ? 1 : Math.max(1, Number(values.repeat) || 1);
+    const floors: Map<string, Measured>[] = [];
+    const tokens = new Map<number, Map<string, Measured>[]>(latencies.map((latency) => [latency, []]));
+    for (let round = 1; round <= repeat; round++) {
+      process.stderr.write(`[bench] N=${count}, round ${round} of ${repeat}: engine floor\n`);
+      floors.push(await runCase(pulumiBinary, "floor", count, 0, FLOOR_STEPS));
+      for (const latencyMs of latencies) {
+        process.stderr.write(
+          `[bench] N=${count}, round ${round} of ${repeat}: tokens, latency ${latencyMs} ms\n`,
+        );
+        tokens.get(latencyMs)?.push(await runCase(pulumiBinary, "tokens", count, latencyMs, TOKEN_STEPS));
+      }
+    }
+    const floor = combine(floors);
+    for (const latencyMs of latencies) {
+      const result = { count, latencyMs, floor, tokens: combine(tokens.get(latencyMs) ?? []) };
+      results.push(result);
+      const summary = COMPARED.map((run) => [run, (ratio(result, run) ?? Number.NaN).toFixed(2)]);
+      process.stdout.write(
+        `\nN=${count}, latency ${latencyMs} ms\n${formatTable([["run", "ours / floor"], ...summary], { alignRight: [1] })}\n`,
+      );
     }
   }
-  const wall = performance.now() - start;
-  const orphans = emulator.listTokens().filter((t) => !owned.has(t.id)).length;
-  const perToken = (emulator.countRequests() / 200).toFixed(2);
-  const label = faultRate === 0 ? "mint, no faults" : `mint, ${faultRate * 100} % of requests faulty`;
-  rows.push(summary(label, samples, wall, `${failures} failed, ${perToken} req/token, orphans: ${orphans}`));
-  await emulator.close();
-}
 
-async function main(): Promise<void> {
-  const rows = [["operation", "count", "ops/s", "p50 ms", "p99 ms", "notes"]];
-  await benchList(rows);
-  await benchMint(rows, 0);
-  await benchMint(rows, 0.2);
-  // Figures (count, ops/s, p50, p99) right-aligned; the operation and the notes left-aligned.
-  console.log(formatTable(rows, { alignRight: [1, 2, 3, 4] }));
-  console.log(`\nNode ${process.version}, loopback, one emulator in the same process.`);
+  const chart = path.join(path.dirname(values.out), "ratios.svg");
+  writeFileSync(chart, ratioChart(results));
+  const analysisFile = path.join(REPO_ROOT, "bench/analysis.md");
+  const analysis = existsSync(analysisFile) ? readFileSync(analysisFile, "utf8").trim() : "";
+  const page = [
+    "# Bench results",
+    "",
+    "Written by `npm run bench` (bench/run.ts); the analysis at the end is bench/analysis.md, written by hand.",
+    "",
+    ...header,
+    "",
+    "## Wall time: ours over the engine floor",
+    "",
+    `![ours / floor against N](${path.basename(chart)})`,
+    "",
+    timeTable(results),
+    "",
+    "## Requests (ours), counted by the emulator",
+    "",
+    requestTable(results),
+    "",
+    "## Peak memory of the provider host",
+    "",
+    memoryTable(results),
+    "",
+    ...(analysis ? [analysis, ""] : []),
+  ].join("\n");
+  writeFileSync(values.out, page);
+  process.stdout.write(
+    `\nWrote ${path.relative(process.cwd(), values.out)} and ${path.relative(process.cwd(), chart)}\n`,
+  );
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -1,0 +1,155 @@
+/**
+ * The bench's results page: Markdown tables of times, ratios, requests, memory and emulator
+ * CPU, and an SVG chart of the time ratios against N, drawn as plain SVG text (no browser).
+ */
+import type { Measured } from "./cli-runs";
+
+export interface CaseResult {
+  count: number;
+  latencyMs: number;
+  floor: Map<string, Measured>;
+  tokens: Map<string, Measured>;
+}
+
+/** The runs compared with the floor (the others are the tokens' alone). */
+export const COMPARED = ["up", "up, nothing to change", "refresh", "destroy"] as const;
+
+const fixed = (value: number, digits: number) => value.toFixed(digits);
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+export function ratio(result: CaseResult, run: string): number | undefined {
+  const ours = result.tokens.get(run)?.seconds;
+  const floor = result.floor.get(run)?.seconds;
+  return ours === undefined || floor === undefined ? undefined : ours / floor;
+}
+
+export function timeTable(results: CaseResult[]): string {
+  const rows = results.flatMap((r) =>
+    COMPARED.map((run) => [
+      String(r.count),
+      `${r.latencyMs} ms`,
+      run,
+      fixed(r.floor.get(run)?.seconds ?? Number.NaN, 2),
+      fixed(r.tokens.get(run)?.seconds ?? Number.NaN, 2),
+      `**${fixed(ratio(r, run) ?? Number.NaN, 2)}**`,
+    ]),
+  );
+  return markdownTable(["N", "emulator latency", "run", "floor s", "ours s", "ours / floor"], rows);
+}
+
+export function requestTable(results: CaseResult[]): string {
+  const rows = results.flatMap((r) =>
+    [...r.tokens.entries()].map(([run, m]) => [
+      String(r.count),
+      `${r.latencyMs} ms`,
+      run,
+      String(m.requests["POST api/generate"] ?? 0),
+      String(m.requests["DELETE api/{id}/delete"] ?? 0),
+      String(m.requests["GET api"] ?? 0),
+      String(m.requests["GET account/info"] ?? 0),
+      fixed(m.emulatorCpuSeconds, 2),
+    ]),
+  );
+  return markdownTable(
+    ["N", "emulator latency", "run", "POST", "DELETE", "GET api", "GET account/info", "emulator CPU s"],
+    rows,
+  );
+}
+
+export function memoryTable(results: CaseResult[]): string {
+  const rows = results.flatMap((r) =>
+    COMPARED.map((run) => {
+      const floor = r.floor.get(run)?.peakMiB ?? Number.NaN;
+      const ours = r.tokens.get(run)?.peakMiB ?? Number.NaN;
+      return [
+        String(r.count),
+        `${r.latencyMs} ms`,
+        run,
+        fixed(floor, 0),
+        fixed(ours, 0),
+        fixed(ours / floor, 2),
+      ];
+    }),
+  );
+  return markdownTable(["N", "emulator latency", "run", "floor MiB", "ours MiB", "ours / floor"], rows);
+}
+
+const COLORS: Record<string, string> = {
+  up: "#1f77b4",
+  "up, nothing to change": "#9467bd",
+  refresh: "#2ca02c",
+  destroy: "#d62728",
+};
+
+/** Ratios against N (log scale), one line per run and latency; dashed for a non-zero latency. */
+export function ratioChart(results: CaseResult[]): string {
+  const width = 640;
+  const height = 360;
+  const margin = { left: 56, right: 180, top: 24, bottom: 44 };
+  const counts = [...new Set(results.map((r) => r.count))].sort((a, b) => a - b);
+  const ratios = results.flatMap((r) => COMPARED.map((run) => ratio(r, run) ?? 1));
+  const yMax = Math.max(1.2, ...ratios) * 1.05;
+  const yMin = Math.min(0.9, ...ratios) * 0.95;
+  const logMin = Math.log10(counts[0] ?? 1);
+  const logMax = Math.log10(counts[counts.length - 1] ?? 10);
+  const x = (n: number) =>
+    margin.left +
+    ((Math.log10(n) - logMin) / Math.max(logMax - logMin, 1e-9)) * (width - margin.left - margin.right);
+  const y = (v: number) => margin.top + ((yMax - v) / (yMax - yMin)) * (height - margin.top - margin.bottom);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${margin.left}" y="16" font-weight="bold">Wall time, ours / engine floor, against N</text>`,
+  ];
+  for (const n of counts) {
+    parts.push(
+      `<line x1="${x(n)}" y1="${margin.top}" x2="${x(n)}" y2="${height - margin.bottom}" stroke="#ddd"/>`,
+      `<text x="${x(n)}" y="${height - margin.bottom + 16}" text-anchor="middle">${n}</text>`,
+    );
+  }
+  for (let v = Math.ceil(yMin * 10) / 10; v <= yMax; v += 0.1) {
+    const bold = Math.abs(v - 1) < 1e-9 || Math.abs(v - 1.1) < 1e-9;
+    parts.push(
+      `<line x1="${margin.left}" y1="${y(v)}" x2="${width - margin.right}" y2="${y(v)}" stroke="${bold ? "#888" : "#eee"}"${Math.abs(v - 1.1) < 1e-9 ? ' stroke-dasharray="4 3"' : ""}/>`,
+      `<text x="${margin.left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${(margin.left + width - margin.right) / 2}" y="${height - 8}" text-anchor="middle">N (tokens, log scale)</text>`,
+  );
+  const latencies = [...new Set(results.map((r) => r.latencyMs))].sort((a, b) => a - b);
+  let legend = margin.top + 8;
+  for (const latency of latencies) {
+    for (const run of COMPARED) {
+      const points = results
+        .filter((r) => r.latencyMs === latency)
+        .sort((a, b) => a.count - b.count)
+        .flatMap((r) => {
+          const value = ratio(r, run);
+          return value === undefined ? [] : [`${x(r.count).toFixed(1)},${y(value).toFixed(1)}`];
+        });
+      if (points.length === 0) continue;
+      const dash = latency > 0 ? ' stroke-dasharray="6 4"' : "";
+      const color = COLORS[run] ?? "#333";
+      parts.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="2"${dash} points="${points.join(" ")}"/>`,
+      );
+      for (const point of points) {
+        const [px, py] = point.split(",");
+        parts.push(`<circle cx="${px}" cy="${py}" r="3" fill="${color}"/>`);
+      }
+      const lx = width - margin.right + 12;
+      parts.push(
+        `<line x1="${lx}" y1="${legend}" x2="${lx + 24}" y2="${legend}" stroke="${color}" stroke-width="2"${dash}/>`,
+        `<text x="${lx + 30}" y="${legend + 4}">${run}, ${latency} ms</text>`,
+      );
+      legend += 18;
+    }
+  }
+  parts.push("</svg>", "");
+  return parts.join("\n");
+}
