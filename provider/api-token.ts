@@ -66,24 +66,24 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly token: pulumi.Output<string | undefined>;
   /** The Utho account holding the token (`account/info` user id). */
   declare readonly accountId: pulumi.Output<string>;
-  /** The rotation trigger's current value, if set. */
-  declare readonly rotation: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: ApiTokenArgs = {}, opts?: pulumi.CustomResourceOptions) {
     // A fresh props object each time: the base constructor mutates it.
+    // Only the inputs given, plus every declared output seeded as undefined: each property
+    // costs the SDK work per resource, which counts at a thousand resources.
     const props = {
       name: args.name,
       scope: args.scope,
-      // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
-      // program passed it in plain text.
-      adopt: args.adopt === undefined ? undefined : pulumi.secret(args.adopt),
-      rotation: args.rotation,
-      // Secret as a whole, for the same reason: it holds an API key.
-      connection: args.connection === undefined ? undefined : pulumi.secret(args.connection),
       namePrefix: name,
       createdAt: undefined,
       accountId: undefined,
       token: undefined,
+      // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
+      // program passed it in plain text.
+      ...(args.adopt === undefined ? {} : { adopt: pulumi.secret(args.adopt) }),
+      ...(args.rotation === undefined ? {} : { rotation: args.rotation }),
+      // Secret as a whole, for the same reason: it holds an API key.
+      ...(args.connection === undefined ? {} : { connection: pulumi.secret(args.connection) }),
     };
     super(
       host,

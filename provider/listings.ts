@@ -7,7 +7,7 @@
  *
  * - Watchers ask for listings at the offsets of a settle window from their own start (the first
  *   at once). One loop makes the requests: it waits until the earliest watcher is due, gathers
- *   (no POST of this process in flight, and no new watcher for {@link GATHER_QUIET_MS}), then
+ *   (no POST of this process in flight, and no new watcher for a quiet spell), then
  *   lists once and hands the result to every watcher that is due. So creates that finish
  *   together share their post-create lookup, and every token whose absence must be confirmed
  *   waits out one shared window.
@@ -25,11 +25,17 @@ import { REPORTED_WAIT_MS, type SettleTiming, seconds, settleOffsets } from "./s
 /**
  * A due listing is sent once no POST of this process is in flight and either as many watchers
  * are due as the most that were ever due together (the engine runs a fixed number of operations
- * at once, so when that many wait, no one else can come), or none has joined for this long.
+ * at once, so when that many wait, no one else can come), or none has joined for a quiet spell:
+ * at least this long, and longer when operations have been arriving further apart (the engine
+ * writes its state after every step, so at a thousand resources they come tens of milliseconds
+ * apart), up to {@link GATHER_QUIET_MAX_MS}.
  */
 export const GATHER_QUIET_MS = 50;
+export const GATHER_QUIET_MAX_MS = 300;
 /** …and at the latest this long after it was due. */
 export const GATHER_MAX_MS = 1_000;
+/** How many recent gaps between joining watchers set the quiet spell. */
+const RECENT_GAPS = 16;
 
 export interface Listing {
   readonly tokens: readonly UthoApiToken[];
@@ -75,6 +81,8 @@ export class TokenListings {
   private seq = 0;
   private postsInFlight = 0;
   private lastActivity = 0;
+  private lastJoin = 0;
+  private readonly recentGaps: number[] = [];
   /** The most watchers that were due together when a listing was sent. */
   private widest = 0;
   private poke: (() => void) | undefined;
@@ -195,9 +203,13 @@ export class TokenListings {
           reject(error);
         },
       };
-      if (since) this.advance(watcher, this.latest?.requestedAt ?? start - 1);
-      if (watcher.next >= this.offsets.length) return watcher.settle({ expired: true });
+      if (since) {
+        this.advance(watcher, this.latest?.requestedAt ?? start - 1);
+        // Never conclude from old listings alone: the last one is always asked for anew.
+        watcher.next = Math.min(watcher.next, this.offsets.length - 1);
+      }
       this.watchers.add(watcher);
+      this.joined();
       this.touched();
       this.wake?.abort();
       this.loop ??= this.run().finally(() => {
@@ -249,6 +261,23 @@ export class TokenListings {
     }
   }
 
+  /** Records the gap since the previous watcher joined, for {@link quietMs}. */
+  private joined(): void {
+    const now = Date.now();
+    if (this.lastJoin > 0) {
+      this.recentGaps.push(now - this.lastJoin);
+      if (this.recentGaps.length > RECENT_GAPS) this.recentGaps.shift();
+    }
+    this.lastJoin = now;
+  }
+
+  /** One and a half times the median recent gap between joins, within the bounds above. */
+  private quietMs(): number {
+    const sorted = [...this.recentGaps].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    return Math.min(GATHER_QUIET_MAX_MS, Math.max(GATHER_QUIET_MS, 1.5 * median));
+  }
+
   private touched(): void {
     this.lastActivity = Date.now();
     this.poke?.();
@@ -265,14 +294,15 @@ export class TokenListings {
    */
   private async gather(): Promise<void> {
     const started = Date.now();
+    const quiet = this.quietMs();
     for (;;) {
       const now = Date.now();
       if (now - started >= GATHER_MAX_MS) break;
       if (this.postsInFlight === 0) {
         if (this.widest > 0 && this.dueCount() >= this.widest) break;
-        if (now - this.lastActivity >= GATHER_QUIET_MS) break;
+        if (now - this.lastActivity >= quiet) break;
       }
-      const wait = Math.max(1, GATHER_QUIET_MS - (now - this.lastActivity));
+      const wait = Math.max(1, quiet - (now - this.lastActivity));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         this.poke = () => {
