@@ -10,7 +10,7 @@ import { performance } from "node:perf_hooks";
 import { type RunningEmulator, startEmulator } from "../emulator";
 import { offlineEnv, REPO_ROOT, runPulumi } from "../scripts/engine";
 import { installIntoProject } from "../scripts/pack";
-import { watchPeakMemory } from "./peak-memory";
+import { PROCESS_KINDS, type Usage, watchProcesses } from "./process-usage";
 
 export type Subject = "floor" | "tokens";
 
@@ -19,13 +19,10 @@ const PROGRAMS: Record<Subject, string> = {
   tokens: "tests/e2e/programs/many",
 };
 
-/** The dynamic provider host: `node …/@pulumi/pulumi/cmd/dynamic-provider <engine address>`. */
-const PROVIDER_HOST = /cmd\/dynamic-provider/;
-
 export interface Measured {
   seconds: number;
-  /** The provider host's peak resident memory, MiB. */
-  peakMiB: number;
+  /** CPU seconds and peak memory of each kind of process of the run (a profile by process). */
+  usage: Usage;
   /** Requests by `METHOD path-kind` (tokens only). */
   requests: Record<string, number>;
   /** CPU seconds of this process, which is almost all the in-process emulator's (tokens only). */
@@ -90,7 +87,7 @@ export async function runCase(
     for (const step of steps) {
       step.before?.(emulator);
       emulator?.resetRequests();
-      const memory = watchPeakMemory(PROVIDER_HOST);
+      const processes = watchProcesses();
       const cpu = process.cpuUsage();
       const started = performance.now();
       await pulumi(step.args);
@@ -98,7 +95,7 @@ export async function runCase(
       const used = process.cpuUsage(cpu);
       results.set(step.name, {
         seconds,
-        peakMiB: memory.stop(),
+        usage: processes.stop(),
         requests: emulator ? countRequests(emulator) : {},
         emulatorCpuSeconds: emulator ? (used.user + used.system) / 1e6 : 0,
       });
@@ -126,9 +123,18 @@ export function combine(runs: Map<string, Measured>[]): Map<string, Measured> {
       for (const [key, count] of Object.entries(m.requests))
         requests[key] = Math.max(requests[key] ?? 0, count);
     }
+    const usage = Object.fromEntries(
+      (Object.keys(PROCESS_KINDS) as (keyof Usage)[]).map((kind) => [
+        kind,
+        {
+          cpuSeconds: median(all.map((m) => m.usage[kind].cpuSeconds)),
+          peakMiB: median(all.map((m) => m.usage[kind].peakMiB)),
+        },
+      ]),
+    ) as Usage;
     combined.set(step, {
       seconds: median(all.map((m) => m.seconds)),
-      peakMiB: median(all.map((m) => m.peakMiB)),
+      usage,
       requests,
       emulatorCpuSeconds: median(all.map((m) => m.emulatorCpuSeconds)),
     });

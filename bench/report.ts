@@ -3,6 +3,7 @@
  * CPU, and an SVG chart of the time ratios against N, drawn as plain SVG text (no browser).
  */
 import type { Measured } from "./cli-runs";
+import type { Usage } from "./process-usage";
 
 export interface CaseResult {
   count: number;
@@ -63,8 +64,8 @@ export function requestTable(results: CaseResult[]): string {
 export function memoryTable(results: CaseResult[]): string {
   const rows = results.flatMap((r) =>
     COMPARED.map((run) => {
-      const floor = r.floor.get(run)?.peakMiB ?? Number.NaN;
-      const ours = r.tokens.get(run)?.peakMiB ?? Number.NaN;
+      const floor = r.floor.get(run)?.usage["provider host"].peakMiB ?? Number.NaN;
+      const ours = r.tokens.get(run)?.usage["provider host"].peakMiB ?? Number.NaN;
       return [
         String(r.count),
         `${r.latencyMs} ms`,
@@ -76,6 +77,28 @@ export function memoryTable(results: CaseResult[]): string {
     }),
   );
   return markdownTable(["N", "emulator latency", "run", "floor MiB", "ours MiB", "ours / floor"], rows);
+}
+
+const PROFILED: (keyof Usage)[] = ["engine", "program", "provider host"];
+
+/** CPU seconds per kind of process, floor then ours: where the extra time of a run goes. */
+export function cpuTable(results: CaseResult[]): string {
+  const rows = results.flatMap((r) =>
+    COMPARED.map((run) => [
+      String(r.count),
+      `${r.latencyMs} ms`,
+      run,
+      ...PROFILED.map((kind) => {
+        const floor = r.floor.get(run)?.usage[kind].cpuSeconds ?? Number.NaN;
+        const ours = r.tokens.get(run)?.usage[kind].cpuSeconds ?? Number.NaN;
+        return `${fixed(floor, 2)} → ${fixed(ours, 2)}`;
+      }),
+    ]),
+  );
+  return markdownTable(
+    ["N", "emulator latency", "run", ...PROFILED.map((kind) => `${kind} CPU s, floor → ours`)],
+    rows,
+  );
 }
 
 const COLORS: Record<string, string> = {
@@ -101,7 +124,8 @@ export function ratioChart(results: CaseResult[]): string {
     ((Math.log10(n) - logMin) / Math.max(logMax - logMin, 1e-9)) * (width - margin.left - margin.right);
   const y = (v: number) => margin.top + ((yMax - v) / (yMax - yMin)) * (height - margin.top - margin.bottom);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    "<title>Wall time of the ApiToken program over the engine floor, against the number of tokens</title>",
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${margin.left}" y="16" font-weight="bold">Wall time, ours / engine floor, against N</text>`,
   ];

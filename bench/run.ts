@@ -20,7 +20,16 @@ import { parseArgs } from "node:util";
 import { provisionPulumi, REPO_ROOT } from "../scripts/engine";
 import { formatTable } from "../scripts/table";
 import { combine, type Measured, runCase, type Step } from "./cli-runs";
-import { type CaseResult, COMPARED, memoryTable, ratio, ratioChart, requestTable, timeTable } from "./report";
+import {
+  type CaseResult,
+  COMPARED,
+  cpuTable,
+  memoryTable,
+  ratio,
+  ratioChart,
+  requestTable,
+  timeTable,
+} from "./report";
 
 const FLOOR_STEPS: Step[] = [
   { name: "up", args: ["up", "--yes"] },
@@ -129,6 +138,12 @@ async function main(): Promise<void> {
     "## Peak memory of the provider host",
     "",
     memoryTable(results),
+    "",
+    "## CPU time by process",
+    "",
+    "Sampled from /proc during each run: the Pulumi CLI (engine), the Node.js program (the language host's child) and the dynamic-provider host.",
+    "",
+    cpuTable(results),
     "",
     ...(analysis ? [analysis, ""] : []),
   ].join("\n");
