@@ -28,18 +28,25 @@ export function ratio(result: CaseResult, run: string): number | undefined {
   return ours === undefined || floor === undefined ? undefined : ours / floor;
 }
 
-export function timeTable(results: CaseResult[]): string {
-  const rows = results.flatMap((r) =>
-    COMPARED.map((run) => [
-      String(r.count),
-      `${r.latencyMs} ms`,
-      run,
-      fixed(r.floor.get(run)?.seconds ?? Number.NaN, 2),
-      fixed(r.tokens.get(run)?.seconds ?? Number.NaN, 2),
-      `**${fixed(ratio(r, run) ?? Number.NaN, 2)}**`,
-    ]),
+/** One row per compared run of every case: N, latency, run, then `cells`. */
+function comparedRows(
+  results: CaseResult[],
+  cells: (result: CaseResult, run: string) => string[],
+): string[][] {
+  return results.flatMap((r) =>
+    COMPARED.map((run) => [String(r.count), `${r.latencyMs} ms`, run, ...cells(r, run)]),
   );
-  return markdownTable(["N", "emulator latency", "run", "floor s", "ours s", "ours / floor"], rows);
+}
+
+const CASE_COLUMNS = ["N", "emulator latency", "run"];
+
+export function timeTable(results: CaseResult[]): string {
+  const rows = comparedRows(results, (r, run) => [
+    fixed(r.floor.get(run)?.seconds ?? Number.NaN, 2),
+    fixed(r.tokens.get(run)?.seconds ?? Number.NaN, 2),
+    `**${fixed(ratio(r, run) ?? Number.NaN, 2)}**`,
+  ]);
+  return markdownTable([...CASE_COLUMNS, "floor s", "ours s", "ours / floor"], rows);
 }
 
 export function requestTable(results: CaseResult[]): string {
@@ -56,49 +63,32 @@ export function requestTable(results: CaseResult[]): string {
     ]),
   );
   return markdownTable(
-    ["N", "emulator latency", "run", "POST", "DELETE", "GET api", "GET account/info", "emulator CPU s"],
+    [...CASE_COLUMNS, "POST", "DELETE", "GET api", "GET account/info", "emulator CPU s"],
     rows,
   );
 }
 
 export function memoryTable(results: CaseResult[]): string {
-  const rows = results.flatMap((r) =>
-    COMPARED.map((run) => {
-      const floor = r.floor.get(run)?.usage["provider host"].peakMiB ?? Number.NaN;
-      const ours = r.tokens.get(run)?.usage["provider host"].peakMiB ?? Number.NaN;
-      return [
-        String(r.count),
-        `${r.latencyMs} ms`,
-        run,
-        fixed(floor, 0),
-        fixed(ours, 0),
-        fixed(ours / floor, 2),
-      ];
-    }),
-  );
-  return markdownTable(["N", "emulator latency", "run", "floor MiB", "ours MiB", "ours / floor"], rows);
+  const rows = comparedRows(results, (r, run) => {
+    const floor = r.floor.get(run)?.usage["provider host"].peakMiB ?? Number.NaN;
+    const ours = r.tokens.get(run)?.usage["provider host"].peakMiB ?? Number.NaN;
+    return [fixed(floor, 0), fixed(ours, 0), fixed(ours / floor, 2)];
+  });
+  return markdownTable([...CASE_COLUMNS, "floor MiB", "ours MiB", "ours / floor"], rows);
 }
 
 const PROFILED: (keyof Usage)[] = ["engine", "program", "provider host"];
 
 /** CPU seconds per kind of process, floor then ours: where the extra time of a run goes. */
 export function cpuTable(results: CaseResult[]): string {
-  const rows = results.flatMap((r) =>
-    COMPARED.map((run) => [
-      String(r.count),
-      `${r.latencyMs} ms`,
-      run,
-      ...PROFILED.map((kind) => {
-        const floor = r.floor.get(run)?.usage[kind].cpuSeconds ?? Number.NaN;
-        const ours = r.tokens.get(run)?.usage[kind].cpuSeconds ?? Number.NaN;
-        return `${fixed(floor, 2)} → ${fixed(ours, 2)}`;
-      }),
-    ]),
+  const rows = comparedRows(results, (r, run) =>
+    PROFILED.map((kind) => {
+      const floor = r.floor.get(run)?.usage[kind].cpuSeconds ?? Number.NaN;
+      const ours = r.tokens.get(run)?.usage[kind].cpuSeconds ?? Number.NaN;
+      return `${fixed(floor, 2)} → ${fixed(ours, 2)}`;
+    }),
   );
-  return markdownTable(
-    ["N", "emulator latency", "run", ...PROFILED.map((kind) => `${kind} CPU s, floor → ours`)],
-    rows,
-  );
+  return markdownTable([...CASE_COLUMNS, ...PROFILED.map((kind) => `${kind} CPU s, floor → ours`)], rows);
 }
 
 const COLORS: Record<string, string> = {
