@@ -204,9 +204,14 @@ export class TokenListings {
         },
       };
       if (since) {
-        this.advance(watcher, this.latest?.requestedAt ?? start - 1);
-        // Never conclude from old listings alone: the last one is always asked for anew.
-        watcher.next = Math.min(watcher.next, this.offsets.length - 1);
+        const latestAt = this.latest?.requestedAt ?? Number.NEGATIVE_INFINITY;
+        this.advance(watcher, latestAt);
+        // A whole window of listings already missed the token; conclude from them only if the
+        // latest is recent, else ask once more.
+        if (this.timing.now() - latestAt > this.windowMs) {
+          watcher.next = Math.min(watcher.next, this.offsets.length - 1);
+        }
+        if (watcher.next >= this.offsets.length) return watcher.settle({ expired: true });
       }
       this.watchers.add(watcher);
       this.joined();
@@ -271,11 +276,11 @@ export class TokenListings {
     this.lastJoin = now;
   }
 
-  /** One and a half times the median recent gap between joins, within the bounds above. */
+  /** Twice the third quartile of the recent gaps between joins, within the bounds above. */
   private quietMs(): number {
     const sorted = [...this.recentGaps].sort((a, b) => a - b);
-    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-    return Math.min(GATHER_QUIET_MAX_MS, Math.max(GATHER_QUIET_MS, 1.5 * median));
+    const upperQuartile = sorted[Math.floor(sorted.length * 0.75)] ?? 0;
+    return Math.min(GATHER_QUIET_MAX_MS, Math.max(GATHER_QUIET_MS, 2 * upperQuartile));
   }
 
   private touched(): void {

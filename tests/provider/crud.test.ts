@@ -92,6 +92,23 @@ describe("read (refresh)", () => {
     expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
   });
 
+  it("concludes at once for a token that a recent, whole window of listings missed", async () => {
+    const created = [];
+    for (const name of ["a", "b"]) created.push(await create({ name, scope: "read" }));
+    for (const { id } of created) emulator.current.deleteTokenOutOfBand(id);
+    const [first, second] = created as [(typeof created)[0], (typeof created)[0]];
+    emulator.current.resetRequests();
+    expect((await refresh(first.id, first.outs)).id).toBe("");
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
+    // Every listing of that window missed the second token too, and the latest is recent.
+    expect((await refresh(second.id, second.outs)).id).toBe("");
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
+    // Once the latest listing is older than a window, an absence is confirmed by a new one.
+    later.settle.advance(10_000);
+    expect((await refresh(second.id, second.outs)).id).toBe("");
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS + 1);
+  });
+
   it("does not take a lagging list for a deletion", async () => {
     const { id, outs } = await create(inputs);
     emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });

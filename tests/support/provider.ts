@@ -13,6 +13,8 @@ import { FAST_RETRY_DELAYS } from "./emulator";
 export interface TestTiming extends SettleTiming {
   /** Every wait asked for, in order. */
   waits: number[];
+  /** Moves the virtual clock, as time passing between operations would. */
+  advance(ms: number): void;
 }
 
 /** The production window's delays on a virtual clock: each wait is recorded and advances it at once. */
@@ -23,6 +25,9 @@ export function instantSettle(): TestTiming {
     delaysMs: SETTLE_DELAYS_MS,
     waits,
     now: () => clock,
+    advance: (ms) => {
+      clock += ms;
+    },
     sleep: async (ms) => {
       waits.push(ms);
       clock += ms;
