@@ -13,19 +13,9 @@ import {
 } from "../sdk/options";
 import { redactSecrets } from "../sdk/redact";
 import { ProviderContext, type Reporter, reportToStderr } from "./context";
+import type { ProviderSettings } from "./settings";
 import { PRODUCTION_SETTLE, REPORTED_WAIT_MS, type SettleTiming, seconds } from "./settle";
 import type { ConnectionSpec } from "./types";
-
-export interface ProviderConfig {
-  get(key: string): string | undefined;
-}
-
-export interface ProviderSettings {
-  /** `utho:apiKey`; else UTHO_API_KEY or UTHO_TOKEN. */
-  apiKey?: string;
-  /** `utho:baseUrl`; else UTHO_BASE_URL. */
-  baseUrl?: string;
-}
 
 export interface ProviderOptions extends ProviderSettings {
   /** @default the production settle window */
@@ -39,14 +29,6 @@ export interface ProviderOptions extends ProviderSettings {
 export const MISSING_CREDENTIALS_MESSAGE =
   "Missing Utho credentials for the ApiToken provider: set the stack config with " +
   "`pulumi config set --secret utho:apiKey <key>`, or the UTHO_API_KEY (or UTHO_TOKEN) environment variable.";
-
-/** The provider's settings from the stack config the engine passes to `configure()`. */
-export function settingsFromStack(config: ProviderConfig): ProviderSettings {
-  return {
-    apiKey: config.get("utho:apiKey") || undefined,
-    baseUrl: config.get("utho:baseUrl") || undefined,
-  };
-}
 
 /** A retry the user would notice (a long backoff or a Retry-After), said in words. */
 function describeRetry(event: RetryEvent): string {

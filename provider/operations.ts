@@ -6,12 +6,15 @@
  *
  * The host deserializes the provider once per process and calls `configure()` on it once; the
  * configured provider lives in `configured` below, the one module-level binding, and every
- * operation gets its context from it explicitly.
+ * operation gets its context from it explicitly. It is built, and its module (with the HTTP
+ * client, undici) loaded, by the first operation that calls Utho: a preview only checks and
+ * diffs, and every `up` starts with one, in a provider process of its own.
  */
+import { setFlagsFromString } from "node:v8";
 import type * as pulumi from "@pulumi/pulumi";
 import { registerSecret } from "../sdk/redact";
 import { checkInputs } from "./check";
-import { ConfiguredProvider, type ProviderConfig, settingsFromStack } from "./configured";
+import type * as Configured from "./configured";
 import {
   type CreateResult,
   createToken,
@@ -23,18 +26,30 @@ import {
 } from "./crud";
 import { diffToken } from "./diff";
 import { ApiTokenProviderError } from "./errors";
+import { type ProviderConfig, type ProviderSettings, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
 
-let configured: ConfiguredProvider | undefined;
-
 /** Without a `configure()` call (an engine older than 3.139) the environment alone supplies credentials. */
-const provider = (): ConfiguredProvider => {
-  configured ??= new ConfiguredProvider();
+let settings: ProviderSettings = {};
+let configured: Configured.ConfiguredProvider | undefined;
+
+const provider = (): Configured.ConfiguredProvider => {
+  if (!configured) {
+    // This process is Pulumi's dynamic-provider host. undici parses HTTP with llhttp compiled to
+    // WebAssembly, and after the first responses V8 recompiles it with its optimising tier in
+    // the background: +34 MB of peak memory (bench/analysis.md) for a parser that reads a few
+    // hundred small responses a run. Baseline-compiled WebAssembly is all it needs. (Flags set
+    // before undici compiles its parser take effect; JavaScript is unaffected.)
+    setFlagsFromString("--liftoff-only");
+    const { ConfiguredProvider }: typeof Configured = require("./configured");
+    configured = new ConfiguredProvider(settings);
+  }
   return configured;
 };
 
 export function configure(config: ProviderConfig): void {
-  configured = new ConfiguredProvider(settingsFromStack(config));
+  settings = settingsFromStack(config);
+  configured = undefined;
 }
 
 export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>) {
