@@ -73,6 +73,7 @@ interface Watcher {
 
 export class TokenListings {
   private latest: Listing | undefined;
+  private firstListing: Promise<Listing> | undefined;
   private readonly known = new Set<string>();
   private readonly lastListedAt = new Map<string, number>();
   private readonly listingTimes: number[] = [];
@@ -104,10 +105,10 @@ export class TokenListings {
 
   /**
    * Ids that certainly predate a POST sent right after this resolves: every id listed or
-   * minted so far in this process. The first call waits for a listing.
+   * minted so far in this process. The first call waits for the first listing.
    */
   async knownIds(): Promise<ReadonlySet<string>> {
-    if (!this.latest) await this.fresh("Utho's token list");
+    await this.current();
     return new Set(this.known);
   }
 
@@ -135,9 +136,17 @@ export class TokenListings {
     this.latest = { ...this.latest, byId, tokens: this.latest.tokens.filter((t) => t.id !== id) };
   }
 
-  /** The latest listing of this process, or a fresh one if there is none yet. */
+  /**
+   * The latest listing of this process. The first one is requested at once, without gathering:
+   * whoever asks before it answers rides on that same request (single flight), and a listing of
+   * any age is all these callers need.
+   */
   current(): Promise<Listing> {
-    return this.latest ? Promise.resolve(this.latest) : this.fresh("Utho's token list");
+    if (this.latest) return Promise.resolve(this.latest);
+    this.firstListing ??= this.request().finally(() => {
+      this.firstListing = undefined;
+    });
+    return this.firstListing;
   }
 
   /** A listing requested from now on. */
@@ -320,17 +329,25 @@ export class TokenListings {
     this.widest = Math.max(this.widest, this.dueCount());
   }
 
-  private async listOnce(): Promise<void> {
+  /** One `GET api`, numbered and remembered. */
+  private async request(): Promise<Listing> {
     this.seq += 1;
     const seq = this.seq;
     const requestedAt = this.timing.now();
-    const due = [...this.watchers].filter((w) => w.afterSeq < seq && this.dueAt(w) <= requestedAt);
+    const tokens = await this.client.apiTokens.list();
+    const listing = { tokens, byId: new Map(tokens.map((t) => [t.id, t])), requestedAt, seq };
+    this.remember(listing);
+    return listing;
+  }
+
+  private async listOnce(): Promise<void> {
+    // Due by the time the request is sent, and joined before it (the request takes the next seq).
+    const requestedAt = this.timing.now();
+    const due = [...this.watchers].filter((w) => w.afterSeq <= this.seq && this.dueAt(w) <= requestedAt);
     let listing: Listing | undefined;
     let failure: unknown;
     try {
-      const tokens = await this.client.apiTokens.list();
-      listing = { tokens, byId: new Map(tokens.map((t) => [t.id, t])), requestedAt, seq };
-      this.remember(listing);
+      listing = await this.request();
     } catch (error) {
       failure = error;
     }

@@ -69,6 +69,25 @@ describe("read (refresh)", () => {
     expect(requestLog(emulator.current)).toEqual(["GET /v2/api 200"]);
   });
 
+  it("lets a read that comes while the first listing is under way ride on it (single flight)", async () => {
+    const slow = await startEmulator({ latencyMs: 300 });
+    try {
+      const made = testProvider(slow);
+      const a = await createToken(made.context(), { name: "a", scope: "read" });
+      const b = await createToken(made.context(), { name: "b", scope: "read" });
+      const run = testProvider(slow);
+      slow.resetRequests();
+      const first = readToken(run.context(), a.id, a.outs);
+      // Well after the first read asked, well before its listing (300 ms) can answer.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const second = readToken(run.context(), b.id, b.outs);
+      expect((await Promise.all([first, second])).map((r) => r.id)).toEqual([a.id, b.id]);
+      expect(requestLog(slow)).toEqual(["GET /v2/api 200"]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("reports a token deleted out of band as gone (empty id), after the settle window", async () => {
     const { id, outs } = await create(inputs);
     emulator.current.deleteTokenOutOfBand(id);
