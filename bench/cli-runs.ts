@@ -4,13 +4,14 @@
  * for the tokens, counted at the emulator; the provider host's peak memory and the emulator's
  * CPU time are sampled around it.
  */
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type RunningEmulator, startEmulator } from "../emulator";
 import { offlineEnv, REPO_ROOT, runPulumi } from "../scripts/engine";
 import { installIntoProject } from "../scripts/pack";
 import { PROCESS_KINDS, type Usage, watchProcesses } from "./process-usage";
+import { type ProfileSummary, summarizeProfiles } from "./profile";
 
 export type Subject = "floor" | "tokens";
 
@@ -27,6 +28,8 @@ export interface Measured {
   requests: Record<string, number>;
   /** CPU seconds of this process, which is almost all the in-process emulator's (tokens only). */
   emulatorCpuSeconds: number;
+  /** Self time by package and process, when the case ran with a profile directory. */
+  profile?: ProfileSummary;
 }
 
 export interface Step {
@@ -50,12 +53,35 @@ function countRequests(emulator: RunningEmulator): Record<string, number> {
   return counts;
 }
 
+/**
+ * An environment in which every `node` the CLI starts (the language host's program, the
+ * dynamic-provider host) runs under V8's CPU profiler, writing into `dir`. Node refuses
+ * `--cpu-prof` in NODE_OPTIONS, so a `node` shim goes first on the PATH. The profile is written
+ * when a process exits; the engine stops the provider host with SIGINT, which would end it
+ * before that, so a preloaded handler turns SIGINT into an ordinary exit.
+ */
+function profiledEnv(env: NodeJS.ProcessEnv, dir: string): NodeJS.ProcessEnv {
+  const shimDir = path.join(dir, "bin");
+  mkdirSync(shimDir, { recursive: true });
+  const preload = path.join(shimDir, "exit-on-sigint.js");
+  writeFileSync(preload, 'process.once("SIGINT", () => process.exit(130));\n');
+  const shim = path.join(shimDir, "node");
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nexec "${process.execPath}" --cpu-prof --cpu-prof-dir="${dir}" -r "${preload}" "$@"\n`,
+  );
+  chmodSync(shim, 0o755);
+  return { ...env, PATH: `${shimDir}${path.delimiter}${env.PATH ?? ""}` };
+}
+
 export async function runCase(
   pulumiBinary: string,
   subject: Subject,
   count: number,
   latencyMs: number,
   steps: Step[],
+  /** Profile every Node.js process of each step into a folder of its own below this one. */
+  profileDir?: string,
 ): Promise<Map<string, Measured>> {
   const benchDir = path.join(REPO_ROOT, ".bench");
   mkdirSync(benchDir, { recursive: true });
@@ -68,15 +94,15 @@ export async function runCase(
     ...offlineEnv(path.join(dir, ".state"), "bench-passphrase"),
     ...(emulator ? { UTHO_API_KEY: emulator.rootKey, UTHO_BASE_URL: emulator.baseUrl } : {}),
   };
-  const pulumi = async (args: string[]) => {
+  const pulumi = async (args: string[], stepProfileDir?: string) => {
     const result = await runPulumi(pulumiBinary, [...args, "--stack", "bench", "--non-interactive"], {
       cwd: dir,
-      env,
+      env: stepProfileDir ? profiledEnv(env, stepProfileDir) : env,
       timeoutMs: 3_600_000,
     });
     if (result.code !== 0) {
       throw new Error(
-        `pulumi ${args.join(" ")} (${subject}, N=${count}) exited ${result.code}\n${result.stderr}`,
+        `pulumi ${args.join(" ")} (${subject}, N=${count}) exited ${result.code}\n${result.stdout}\n${result.stderr}`,
       );
     }
   };
@@ -84,13 +110,15 @@ export async function runCase(
   try {
     await pulumi(["stack", "init"]);
     await pulumi(["config", "set", "count", String(count)]);
-    for (const step of steps) {
+    for (const [index, step] of steps.entries()) {
+      const stepProfileDir = profileDir && path.join(profileDir, `${subject}-${count}-${index}`);
+      if (stepProfileDir) mkdirSync(stepProfileDir, { recursive: true });
       step.before?.(emulator);
       emulator?.resetRequests();
       const processes = watchProcesses();
       const cpu = process.cpuUsage();
       const started = performance.now();
-      await pulumi(step.args);
+      await pulumi(step.args, stepProfileDir);
       const seconds = (performance.now() - started) / 1000;
       const used = process.cpuUsage(cpu);
       results.set(step.name, {
@@ -98,6 +126,7 @@ export async function runCase(
         usage: processes.stop(),
         requests: emulator ? countRequests(emulator) : {},
         emulatorCpuSeconds: emulator ? (used.user + used.system) / 1e6 : 0,
+        ...(stepProfileDir ? { profile: summarizeProfiles(stepProfileDir) } : {}),
       });
     }
   } finally {

@@ -7,12 +7,15 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-/** The processes of a Pulumi Node.js run, by what their command line shows. */
+/**
+ * The processes of a Pulumi Node.js run, by what their command line shows: node running the
+ * script itself, not the short `node -e "require.resolve(...)"` that first looks it up.
+ */
 export const PROCESS_KINDS = {
-  "provider host": /cmd\/dynamic-provider/,
+  "provider host": /node \S*@pulumi\/pulumi\/cmd\/dynamic-provider/,
   engine: /bin\/pulumi (up|refresh|destroy|preview)\b/,
   "language host": /pulumi-language-nodejs/,
-  program: /node .*@pulumi\/pulumi\/cmd\/run/,
+  program: /node \S*@pulumi\/pulumi\/cmd\/run/,
 } as const;
 
 export type ProcessKind = keyof typeof PROCESS_KINDS;

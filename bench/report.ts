@@ -167,3 +167,42 @@ export function ratioChart(results: CaseResult[]): string {
   parts.push("</svg>", "");
   return parts.join("\n");
 }
+
+const PROFILE_ROWS = 6;
+
+/**
+ * From the profiled runs: per compared run and process, the categories that cost ours the most
+ * over the floor (self CPU milliseconds), then the total.
+ */
+export function profileTable(result: Pick<CaseResult, "floor" | "tokens">): string {
+  const rows: string[][] = [];
+  for (const run of COMPARED) {
+    const floor = result.floor.get(run)?.profile;
+    const ours = result.tokens.get(run)?.profile;
+    if (!floor || !ours) continue;
+    for (const kind of ["program", "provider host"] as const) {
+      const categories = [...new Set([...floor[kind].keys(), ...ours[kind].keys()])];
+      const cost = (category: string) => [floor[kind].get(category) ?? 0, ours[kind].get(category) ?? 0];
+      const extra = (category: string) => {
+        const [f = 0, o = 0] = cost(category);
+        return o - f;
+      };
+      const top = categories.sort((a, b) => extra(b) - extra(a)).slice(0, PROFILE_ROWS);
+      const sum = (summary: Map<string, number>) => [...summary.values()].reduce((a, b) => a + b, 0);
+      const row = (label: string, f: number, o: number) => [
+        run,
+        kind,
+        label,
+        fixed(f, 0),
+        fixed(o, 0),
+        `${o >= f ? "+" : ""}${fixed(o - f, 0)}`,
+      ];
+      for (const category of top) {
+        const [f = 0, o = 0] = cost(category);
+        rows.push(row(category, f, o));
+      }
+      rows.push(row("**all**", sum(floor[kind]), sum(ours[kind])));
+    }
+  }
+  return markdownTable(["run", "process", "code", "floor ms", "ours ms", "ours − floor"], rows);
+}

@@ -8,12 +8,15 @@
  *
  *   npm run bench                                  # N = 10, 100, 1000; latency 0 and 50 ms
  *   npm run bench -- --sizes 10,100 --latencies 0  # a quicker look
+ *   npm run bench -- --sizes 10 --profile-size 1000 # where the time goes at N = 1000
  *
  * Below N = 1000 each case runs --repeat times (floor and tokens alternating) and the median is
- * reported; the N = 1000 cases run once, as they take minutes.
+ * reported; the N = 1000 cases run once, as they take minutes. Then one more round at
+ * --profile-size (latency 0) runs under V8's CPU profiler (bench/profile.ts), untimed, and the
+ * page says which code ours spends its extra time in.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -25,6 +28,7 @@ import {
   COMPARED,
   cpuTable,
   memoryTable,
+  profileTable,
   ratio,
   ratioChart,
   requestTable,
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
       latencies: { type: "string", default: "0,50" },
       out: { type: "string", default: path.join(REPO_ROOT, "bench/results.md") },
       repeat: { type: "string", default: "3" },
+      "profile-size": { type: "string", default: "100" },
     },
   });
   const sizes = numbers(values.sizes);
@@ -111,6 +116,21 @@ async function main(): Promise<void> {
       process.stdout.write(
         `\nN=${count}, latency ${latencyMs} ms\n${formatTable([["run", "ours / floor"], ...summary], { alignRight: [1] })}\n`,
       );
+    }
+  }
+
+  const profileSize = Number(values["profile-size"]);
+  let profiled: Pick<CaseResult, "floor" | "tokens"> | undefined;
+  if (Number.isInteger(profileSize) && profileSize > 0) {
+    process.stderr.write(`[bench] N=${profileSize}: floor and tokens under the CPU profiler\n`);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "utho-bench-profile-"));
+    try {
+      profiled = {
+        floor: await runCase(pulumiBinary, "floor", profileSize, 0, FLOOR_STEPS, dir),
+        tokens: await runCase(pulumiBinary, "tokens", profileSize, 0, TOKEN_STEPS, dir),
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
@@ -145,6 +165,16 @@ async function main(): Promise<void> {
     "",
     cpuTable(results),
     "",
+    ...(profiled
+      ? [
+          `## Where the extra CPU time goes, N = ${profileSize} (V8 CPU profile)`,
+          "",
+          "One more untimed round with every Node.js process of the CLI under `node --cpu-prof` (bench/profile.ts): self time of the sampled code, summed by the package it belongs to (idle time left out), for the categories where ours spends the most over the floor.",
+          "",
+          profileTable(profiled),
+          "",
+        ]
+      : []),
     ...(analysis ? [analysis, ""] : []),
   ].join("\n");
   writeFileSync(values.out, page);
