@@ -3,10 +3,10 @@ import { UthoInputError } from "../errors";
 import { encodePathSegment } from "../path";
 import { registerSecret } from "../redact";
 import { ruleProblem, type TokenScope, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../rules";
-import { type apiTokenSchema, createApiTokenSchema, listApiTokensSchema } from "../schemas";
+import { createApiTokenSchema, listApiTokensSchema, toApiToken, type UthoApiToken } from "../schemas";
 import { type HttpMethod, send, type TransportSettings } from "../transport";
 
-export type UthoApiToken = z.output<typeof apiTokenSchema>;
+export type { UthoApiToken };
 
 export interface CreateApiTokenParams {
   /** Shown in the Utho console. The rule is `tokenNameSchema` (`sdk/rules.ts`). */
@@ -33,7 +33,7 @@ export class ApiTokens {
   /** Every token of the account. Secrets are never listed. */
   async list(): Promise<UthoApiToken[]> {
     const body = await this.send("GET", "api", listApiTokensSchema);
-    return body.api ?? [];
+    return (body.api ?? []).map(toApiToken);
   }
 
   /**
