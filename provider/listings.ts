@@ -58,6 +58,11 @@ export interface Watch<T> {
 
 export type WatchOutcome<T> = { done: T } | { expired: true };
 
+/** The ids known at one moment: the ones that predate a POST sent after that moment. */
+export interface KnownIds {
+  has(id: string): boolean;
+}
+
 interface Watcher {
   watch: Watch<unknown>;
   /** The window's offsets count from here (settle clock). */
@@ -74,7 +79,12 @@ interface Watcher {
 export class TokenListings {
   private latest: Listing | undefined;
   private firstListing: Promise<Listing> | undefined;
-  private readonly known = new Set<string>();
+  /**
+   * Every id listed or minted so far, numbered in the order they became known, so that the ids
+   * known at a moment are those numbered below the count then: a snapshot per create costs
+   * nothing, where a copy per create would make a run of N creates copy O(N²) ids.
+   */
+  private readonly known = new Map<string, number>();
   private readonly lastListedAt = new Map<string, number>();
   private readonly listingTimes: number[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -107,9 +117,14 @@ export class TokenListings {
    * Ids that certainly predate a POST sent right after this resolves: every id listed or
    * minted so far in this process. The first call waits for the first listing.
    */
-  async knownIds(): Promise<ReadonlySet<string>> {
+  async knownIds(): Promise<KnownIds> {
     await this.current();
-    return new Set(this.known);
+    const count = this.known.size;
+    return { has: (id) => (this.known.get(id) ?? count) < count };
+  }
+
+  private learn(id: string): void {
+    if (!this.known.has(id)) this.known.set(id, this.known.size);
   }
 
   /** Runs a POST, so that no shared listing is sent while it is in flight. */
@@ -125,7 +140,7 @@ export class TokenListings {
 
   /** Records a token this process minted and identified. */
   minted(token: UthoApiToken): void {
-    this.known.add(token.id);
+    this.learn(token.id);
   }
 
   /** Records that this process revoked token `id`: the latest listing no longer speaks for it. */
@@ -369,7 +384,7 @@ export class TokenListings {
     if (!this.latest || listing.seq > this.latest.seq) this.latest = listing;
     this.listingTimes.push(listing.requestedAt);
     for (const token of listing.tokens) {
-      this.known.add(token.id);
+      this.learn(token.id);
       this.lastListedAt.set(token.id, listing.requestedAt);
     }
   }

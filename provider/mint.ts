@@ -28,6 +28,7 @@ import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import type { TokenScope } from "../sdk/rules";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describe } from "./errors";
+import type { KnownIds } from "./listings";
 
 export interface MintedToken {
   id: string;
@@ -40,7 +41,7 @@ interface Wanted {
   scope: TokenScope;
 }
 
-const isNewMatch = (wanted: Wanted, before: ReadonlySet<string>) => (t: UthoApiToken) =>
+const isNewMatch = (wanted: Wanted, before: KnownIds) => (t: UthoApiToken) =>
   !before.has(t.id) && t.name === wanted.name && t.scope === wanted.scope;
 
 /** True when Utho may have minted a token although the call failed. */
@@ -56,7 +57,7 @@ function mayHaveMinted(error: unknown): boolean {
  * token with our name and scope. Reports the ids revoked and, if the last listing or a
  * revocation still failed, that error.
  */
-async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: ReadonlySet<string>) {
+async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownIds) {
   const revoked: string[] = [];
   let problem: unknown;
   const revoke = async (stray: UthoApiToken) => {
@@ -86,7 +87,7 @@ async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: Readonl
   return { revoked, problem };
 }
 
-async function postOnce(ctx: ProviderContext, wanted: Wanted, before: ReadonlySet<string>) {
+async function postOnce(ctx: ProviderContext, wanted: Wanted, before: KnownIds) {
   try {
     return (await ctx.listings.posting(() => ctx.client.apiTokens.create(wanted))).token;
   } catch (error) {
@@ -116,11 +117,7 @@ async function postOnce(ctx: ProviderContext, wanted: Wanted, before: ReadonlySe
  * POST) with our name and scope, in a listing requested after the POST returned. Persists
  * through failed listings: the token exists and only we know its secret.
  */
-async function identify(
-  ctx: ProviderContext,
-  wanted: Wanted,
-  before: ReadonlySet<string>,
-): Promise<UthoApiToken> {
+async function identify(ctx: ProviderContext, wanted: Wanted, before: KnownIds): Promise<UthoApiToken> {
   let lastError: unknown;
   const outcome = await ctx.listings.watch<UthoApiToken>({
     waitingFor: `the new token "${wanted.name}" to appear in Utho's token list`,
