@@ -8,7 +8,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { type RunningEmulator, startEmulator } from "../emulator";
-import { offlineEnv, REPO_ROOT, runPulumi } from "../scripts/engine";
+import { offlineEnv, REPO_ROOT, runCommand } from "../scripts/engine";
 import { installIntoProject } from "../scripts/pack";
 import { PROCESS_KINDS, type Usage, watchProcesses } from "./process-usage";
 import { type ProfileSummary, summarizeProfiles } from "./profile";
@@ -95,7 +95,7 @@ export async function runCase(
     ...(emulator ? { UTHO_API_KEY: emulator.rootKey, UTHO_BASE_URL: emulator.baseUrl } : {}),
   };
   const pulumi = async (args: string[], stepProfileDir?: string) => {
-    const result = await runPulumi(pulumiBinary, [...args, "--stack", "bench", "--non-interactive"], {
+    const result = await runCommand(pulumiBinary, [...args, "--stack", "bench", "--non-interactive"], {
       cwd: dir,
       env: stepProfileDir ? profiledEnv(env, stepProfileDir) : env,
       timeoutMs: 3_600_000,

@@ -20,8 +20,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { formatTable } from "../cli/table";
 import { provisionPulumi, REPO_ROOT } from "../scripts/engine";
-import { formatTable } from "../scripts/table";
 import { combine, type Measured, runCase, type Step } from "./cli-runs";
 import {
   type CaseResult,

@@ -1,5 +1,5 @@
 /**
- * A plain-text table for the demo and the bench: the first row is the header, underlined with
+ * A plain-text table for `utho-tokens`, the demo and the bench: the first row is the header, underlined with
  * dashes, and columns are two spaces apart. Cells are left-aligned unless their column index is in
  * `alignRight` (for figures).
  */

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { formatTable } from "../cli/table";
 import { startEmulator } from "../emulator";
 import { UthoAuthError, UthoClient } from "../sdk";
 import {
@@ -19,9 +20,8 @@ import {
   offlineEnv,
   provisionPulumi,
   REPO_ROOT,
-  runPulumi,
+  runCommand,
 } from "./engine";
-import { formatTable } from "./table";
 
 /** A root key kept across runs, so the emulator's account survives restarts with its tokens. */
 function demoRootKey(): string {
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       UTHO_BASE_URL: emulator.baseUrl,
     };
     const run = async (args: string[], echo = true) => {
-      const result = await runPulumi(pulumi, [...args, "--stack", "demo"], { cwd: REPO_ROOT, env, echo });
+      const result = await runCommand(pulumi, [...args, "--stack", "demo"], { cwd: REPO_ROOT, env, echo });
       if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code})`);
       return result;
     };

@@ -61,8 +61,11 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-/** Runs `pulumi <args>` and resolves with its exit code and output; never rejects on failure. */
-export function runPulumi(binary: string, args: string[], options: RunOptions): Promise<PulumiResult> {
+/**
+ * Runs a command (`pulumi <args>`, or `utho-tokens`) and resolves with its exit code and output;
+ * never rejects on failure, only if it cannot start.
+ */
+export function runCommand(binary: string, args: string[], options: RunOptions): Promise<PulumiResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
       cwd: options.cwd,

@@ -53,12 +53,12 @@ function probe(script: string): unknown {
 }
 
 describe("the tarball", () => {
-  it("holds only the runtime: package.json, README.md and the compiled index, sdk, provider and emulator", () => {
+  it("holds only the runtime: package.json, README.md and the compiled index, sdk, provider, emulator and cli", () => {
     const allowed = [
       /^package\.json$/,
       /^README\.md$/,
       /^dist\/index\.(js|d\.ts|js\.map)$/,
-      /^dist\/(sdk|provider|emulator)\/.+\.(js|d\.ts|js\.map)$/,
+      /^dist\/(sdk|provider|emulator|cli)\/.+\.(js|d\.ts|js\.map)$/,
     ];
     expect(packed.files.filter((file) => !allowed.some((rule) => rule.test(file)))).toEqual([]);
     expect(packed.files.filter((file) => /(^|\/)(scripts|bench|program|tests)\//.test(file))).toEqual([]);
@@ -229,5 +229,45 @@ describe("the utho-emulator bin", () => {
         await exited;
       }
     }
+  });
+});
+
+describe("the utho-tokens bin", () => {
+  const run = (args: string[], cwd: string) => {
+    const bin = path.join(installed, manifest.bin["utho-tokens"]);
+    chmodSync(bin, 0o755);
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(bin, args, { cwd, env: { ...process.env } }, (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+  };
+
+  it("runs from its shebang and prints its usage", async () => {
+    expect(readFileSync(path.join(installed, manifest.bin["utho-tokens"]), "utf8")).toMatch(
+      /^#!\/usr\/bin\/env node\n/,
+    );
+    const help = await run(["--help"], project);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: utho-tokens <command>/);
+    expect(help.stdout).toContain("reconcile [--stack S] [--yes]");
+  });
+
+  it("refuses an unknown command or option, and a directory with no Pulumi project, with exit code 2", async () => {
+    const unknown = await run(["rotate"], project);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^utho-tokens: unknown command "rotate"/);
+    const badOption = await run(["audit", "--stale", "9d"], project);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toMatch(/^utho-tokens: Unknown option '--stale'/);
+    const badDuration = await run(["audit", "--stale-after", "3 months"], project);
+    expect(badDuration.stderr).toMatch(/^utho-tokens: --stale-after: "3 months" is not a duration/);
+    const badFailOn = await run(["audit", "--fail-on", "orphans"], project);
+    expect(badFailOn.stderr).toMatch(
+      /^utho-tokens: --fail-on: must be one of unmanaged, stale, write; "orphans"/,
+    );
+    const noProject = await run(["reconcile"], project);
+    expect(noProject.code).toBe(2);
+    expect(noProject.stderr).toMatch(/^utho-tokens: No Pulumi project in .*: it has no Pulumi\.yaml/);
   });
 });

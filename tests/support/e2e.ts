@@ -3,10 +3,11 @@
  * project is (this package installed in its node_modules), run through the real CLI against a
  * fresh emulator, with its own file backend. Every CLI output is kept so tests can search it.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
-import { type RunningEmulator, startEmulator } from "../../emulator";
-import { offlineEnv, type PulumiResult, provisionPulumi, REPO_ROOT, runPulumi } from "../../scripts/engine";
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../emulator";
+import { offlineEnv, type PulumiResult, provisionPulumi, REPO_ROOT, runCommand } from "../../scripts/engine";
 import { installIntoProject } from "../../scripts/pack";
 
 // Each test runs several CLI commands of a few seconds each. (jest reads testTimeout only from
@@ -23,6 +24,14 @@ export interface E2EProject {
   transcript: string[];
   /** Runs `pulumi <args> --stack e2e --non-interactive`; fails the test on a non-zero exit unless told. */
   pulumi(args: string[], options?: RunOptions): Promise<PulumiResult>;
+  /**
+   * Starts `pulumi <args> --stack e2e --non-interactive` in a process group of its own (engine,
+   * language host, program, provider host), which `kill()` ends at once with SIGKILL: a CI
+   * runner cancelled, a laptop closed.
+   */
+  startPulumi(args: string[]): { kill(): void; exited: Promise<number | null> };
+  /** Runs the installed package's `utho-tokens` in the project directory, with the CLI on the PATH. */
+  uthoTokens(args: string[], options?: RunOptions): Promise<PulumiResult>;
   setConfig(key: string, value: string, options?: { secret?: boolean }): Promise<void>;
   /** The secret `token` output in clear, read with --show-secrets (kept out of the transcript). */
   secretOutput(name: string): Promise<string>;
@@ -52,6 +61,8 @@ export interface OpenOptions {
   credentials?: Credentials;
   /** The package to install first, e.g. an earlier release. @default this checkout */
   packageRoot?: string;
+  /** Options of the project's emulator (latency, faults). */
+  emulator?: EmulatorOptions;
 }
 
 async function openProject(source: string, pulumiBinary: string, options: OpenOptions): Promise<E2EProject> {
@@ -60,10 +71,12 @@ async function openProject(source: string, pulumiBinary: string, options: OpenOp
   const dir = mkdtempSync(path.join(E2E_DIR, `${path.basename(source)}-`));
   cpSync(path.join(REPO_ROOT, source), dir, { recursive: true });
   installIntoProject(dir, options.packageRoot);
-  const emulator = await startEmulator();
+  const emulator = await startEmulator(options.emulator);
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // The Automation API, which utho-tokens uses, runs the `pulumi` it finds on the PATH.
+    PATH: `${path.dirname(pulumiBinary)}${path.delimiter}${process.env.PATH ?? ""}`,
     ...offlineEnv(path.join(dir, ".state"), "e2e-passphrase"),
     // TypeScript programs (the examples) are type-checked by `npm run typecheck`; here they only
     // need transpiling, which saves ts-node's type check on every CLI run.
@@ -77,7 +90,7 @@ async function openProject(source: string, pulumiBinary: string, options: OpenOp
 
   const transcript: string[] = [];
   const pulumi: E2EProject["pulumi"] = async (args, options = {}) => {
-    const result = await runPulumi(pulumiBinary, [...args, "--stack", STACK, "--non-interactive"], {
+    const result = await runCommand(pulumiBinary, [...args, "--stack", STACK, "--non-interactive"], {
       cwd: dir,
       env: { ...env, ...options.env },
     });
@@ -85,6 +98,35 @@ async function openProject(source: string, pulumiBinary: string, options: OpenOp
     const failed = result.code !== 0;
     if (failed !== Boolean(options.expectFailure)) {
       throw new Error(`pulumi ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+    }
+    return result;
+  };
+  const startPulumi: E2EProject["startPulumi"] = (args) => {
+    const child: ChildProcess = spawn(pulumiBinary, [...args, "--stack", STACK, "--non-interactive"], {
+      cwd: dir,
+      env,
+      stdio: "ignore",
+      detached: true,
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    return {
+      kill: () => {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      },
+      exited,
+    };
+  };
+  const uthoTokens: E2EProject["uthoTokens"] = async (args, options = {}) => {
+    const bin = path.join(dir, "node_modules", "utho-pulumi-tokens", "dist", "cli", "main.js");
+    const result = await runCommand(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: { ...env, ...options.env },
+    });
+    if (!options.secret) transcript.push(result.stdout, result.stderr);
+    if ((result.code !== 0) !== Boolean(options.expectFailure)) {
+      throw new Error(
+        `utho-tokens ${args.join(" ")} exited ${result.code}\n${result.stdout}\n${result.stderr}`,
+      );
     }
     return result;
   };
@@ -105,6 +147,8 @@ async function openProject(source: string, pulumiBinary: string, options: OpenOp
     emulator,
     transcript,
     pulumi,
+    startPulumi,
+    uthoTokens,
     setConfig,
     secretOutput: async (name) =>
       (await pulumi(["stack", "output", name, "--show-secrets"], { secret: true })).stdout.trim(),

@@ -1,0 +1,28 @@
+/**
+ * The Utho account a command works on: credentials from the stack's config (`utho:apiKey`,
+ * `utho:baseUrl`), else the environment, as the provider itself takes them; and a resource's own
+ * `connection` over those, field by field.
+ */
+import { UthoClient } from "../sdk/client";
+import { UthoConfigError } from "../sdk/errors";
+import { environmentApiKey, environmentBaseUrl } from "../sdk/options";
+import type { StackCredentials } from "./stack";
+import type { Connection } from "./state";
+
+export const MISSING_CREDENTIALS =
+  "Missing Utho credentials: set the stack's config with `pulumi config set --secret utho:apiKey <key>`, " +
+  "or the UTHO_API_KEY (or UTHO_TOKEN) environment variable.";
+
+export interface Account {
+  client: UthoClient;
+  /** Tells two sets of credentials apart without showing the key. */
+  key: string;
+}
+
+/** The account of `stack`'s credentials, or of `connection` over them. */
+export function accountFor(stack: StackCredentials, connection?: Connection): Account {
+  const apiKey = connection?.apiKey ?? stack.apiKey ?? environmentApiKey();
+  if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS);
+  const baseUrl = connection?.baseUrl ?? stack.baseUrl ?? environmentBaseUrl();
+  return { client: new UthoClient({ apiKey, baseUrl }), key: `${apiKey}\u0000${baseUrl ?? ""}` };
+}

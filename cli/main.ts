@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+/**
+ * `utho-tokens`: the account-level commands of utho-pulumi-tokens, run from a Pulumi project's
+ * directory. `reconcile` repairs what an interrupted run left behind; `audit` shows every token
+ * of the account and which stack manages it. No secret is ever printed: messages pass through
+ * the package's redaction, which knows the key in use and every secret of the exported state.
+ */
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { now } from "../provider/clock";
+import { parseDuration } from "../provider/duration";
+import { UthoConfigError, UthoError } from "../sdk/errors";
+import { redactSecrets } from "../sdk/redact";
+import { accountFor } from "./account";
+import { type AuditedStack, auditAccount, FAIL_ON, type FailOn, failures, formatAudit } from "./audit";
+import { applyReconcile, describePlan, planReconcile } from "./reconcile";
+import { PulumiProject } from "./stack";
+import { tokensInState } from "./state";
+
+const USAGE = `Usage: utho-tokens <command> [options]   (run it in a Pulumi project's directory)
+
+Commands:
+  reconcile [--stack S] [--yes]
+      Finds what interrupted runs left behind: the ApiToken resources' pending operations and
+      the tokens they minted. Without --yes it prints the plan; with --yes it revokes those
+      tokens and clears the pending operations. After a killed run: \`pulumi cancel\`, then
+      \`utho-tokens reconcile --yes\`, then the run again.
+  audit [--stack S ...] [--json] [--stale-after 90d] [--fail-on unmanaged|stale|write ...]
+      Every token of the account with its id, name, scope, age and the stack and resource that
+      manage it (from the stacks given; default the current one), or "unmanaged".
+      --fail-on makes the exit code 1 when any token is unmanaged, stale, or an unmanaged Write
+      token (repeat it or separate with commas).
+
+Credentials: utho:apiKey and utho:baseUrl from the (first) stack's config, else the environment
+(UTHO_API_KEY or UTHO_TOKEN, UTHO_BASE_URL).
+Exit codes: 0 done; 1 a --fail-on condition holds, or reconcile left tokens for a person;
+2 bad usage, configuration or a failed request.`;
+
+const write = (text: string) => process.stdout.write(`${text}\n`);
+
+function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new UthoConfigError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+}
+
+async function reconcile(args: string[]): Promise<number> {
+  const { values } = parse(args, { stack: { type: "string" }, yes: { type: "boolean", default: false } });
+  const project = await PulumiProject.open(process.cwd());
+  const stack = await project.stackName(values.stack);
+  const state = await project.exportState(stack);
+  const plan = await planReconcile(state, await project.credentials(stack));
+  for (const line of describePlan(plan)) write(line);
+  if (plan.operations.length === 0) return 0;
+  if (!values.yes) {
+    write("Nothing was changed. Run `utho-tokens reconcile --yes` to carry the plan out.");
+    return 0;
+  }
+  const result = await applyReconcile(project, plan);
+  write(
+    `Revoked ${result.revoked.length ? result.revoked.join(", ") : "nothing"}; cleared ${result.cleared} pending ` +
+      `operation${result.cleared === 1 ? "" : "s"} from stack ${stack}. Now run the interrupted command again.`,
+  );
+  if (result.leftAlone.length > 0) {
+    write(
+      `Left for a person: ${result.leftAlone.map((t) => `${t.id} ("${t.name}", ${t.scope})`).join(", ")}; ` +
+        "revoke each one that no stack manages (`utho-tokens audit`).",
+    );
+    return 1;
+  }
+  return 0;
+}
+
+function failOnList(values: string[]): FailOn[] {
+  const list = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+  for (const item of list) {
+    if (!(FAIL_ON as readonly string[]).includes(item)) {
+      throw new UthoConfigError(`--fail-on: must be one of ${FAIL_ON.join(", ")}; "${item}" is not one`);
+    }
+  }
+  return list as FailOn[];
+}
+
+async function audit(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    stack: { type: "string", multiple: true },
+    json: { type: "boolean", default: false },
+    "stale-after": { type: "string", default: "90d" },
+    "fail-on": { type: "string", multiple: true, default: [] },
+  });
+  const staleAfter = values["stale-after"];
+  const staleAfterMs = parseDuration(staleAfter);
+  if ("problem" in staleAfterMs) throw new UthoConfigError(`--stale-after: ${staleAfterMs.problem}`);
+  const failOn = failOnList(values["fail-on"]);
+  const clock = now();
+
+  const project = await PulumiProject.open(process.cwd());
+  const requested = values.stack ?? [undefined];
+  const names = [];
+  for (const name of requested) names.push(await project.stackName(name));
+  const stacks: AuditedStack[] = [];
+  for (const name of names) {
+    stacks.push({ name, tokens: tokensInState((await project.exportState(name)).deployment) });
+  }
+  const { client } = accountFor(await project.credentials(names[0] as string));
+  const [user, listing] = await Promise.all([client.account.info(), client.apiTokens.list()]);
+  const report = auditAccount(listing, stacks, String(user.id ?? ""), {
+    staleAfter,
+    staleAfterMs: staleAfterMs.ms,
+    now: clock,
+  });
+  const failed = failures(report, failOn);
+  write(values.json ? JSON.stringify({ ...report, failures: failed }, null, 2) : formatAudit(report));
+  for (const failure of failed) process.stderr.write(`utho-tokens audit: ${failure}\n`);
+  return failed.length > 0 ? 1 : 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { reconcile, audit };
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new UthoConfigError(`unknown command "${command}"\n\n${USAGE}`);
+  return run(rest);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const message = error instanceof UthoError ? error.message : redactSecrets(String(error));
+      process.stderr.write(`utho-tokens: ${message}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

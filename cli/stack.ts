@@ -1,0 +1,97 @@
+/**
+ * A Pulumi stack of the project in the working directory, through the Automation API (which runs
+ * the Pulumi CLI; nothing here parses CLI text): its state, exported and imported, and the Utho
+ * credentials its config holds. Stacks are named on every call (`--stack`), never selected, so
+ * the user's current stack stays as it was.
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { UthoConfigError } from "../sdk/errors";
+import { registerSecret } from "../sdk/redact";
+import { type Deployment, deploymentSchema, registerStateSecrets } from "./state";
+
+export interface StackState {
+  /** The stack's name as the backend lists it. */
+  name: string;
+  /** The exported deployment, validated where it is read. */
+  deployment: Deployment;
+  /** The deployment exactly as exported, for an import that keeps everything else. */
+  raw: Record<string, unknown>;
+  version: number;
+}
+
+export interface StackCredentials {
+  apiKey?: string;
+  baseUrl?: string;
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export class PulumiProject {
+  private constructor(
+    readonly dir: string,
+    private readonly workspace: LocalWorkspace,
+  ) {}
+
+  /** The project in `dir`: it must hold a Pulumi.yaml, and the Pulumi CLI must be on the PATH. */
+  static async open(dir: string): Promise<PulumiProject> {
+    if (!["Pulumi.yaml", "Pulumi.yml"].some((file) => existsSync(path.join(dir, file)))) {
+      throw new UthoConfigError(
+        `No Pulumi project in ${dir}: it has no Pulumi.yaml. Run utho-tokens from the directory of the project whose stacks manage the tokens.`,
+      );
+    }
+    try {
+      return new PulumiProject(dir, await LocalWorkspace.create({ workDir: dir }));
+    } catch (error) {
+      throw new UthoConfigError(`Cannot run the Pulumi CLI for the project in ${dir}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** The full name of stack `requested`, or of the current stack when none is given. */
+  async stackName(requested?: string): Promise<string> {
+    const name = requested ?? (await this.workspace.stack())?.name;
+    if (!name) {
+      throw new UthoConfigError(
+        "No stack selected: pass --stack <name>, or select one with `pulumi stack select <name>`.",
+      );
+    }
+    const stacks = (await this.workspace.listStacks()).map((s) => s.name);
+    const found = stacks.find((s) => s === name || s.endsWith(`/${name}`));
+    if (!found) {
+      throw new UthoConfigError(
+        `--stack: this project has no stack "${name}" in its backend (its stacks: ${stacks.join(", ") || "none"}).`,
+      );
+    }
+    return found;
+  }
+
+  async exportState(stack: string): Promise<StackState> {
+    const exported = await this.workspace.exportStack(stack);
+    const raw = (exported.deployment ?? {}) as Record<string, unknown>;
+    // Exported with its secrets in clear: none of them may reach anything this tool prints.
+    registerStateSecrets(raw, registerSecret);
+    const parsed = deploymentSchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new UthoConfigError(
+        `The state of stack "${stack}" is not a Pulumi deployment this tool can read: ${parsed.error.issues[0]?.message}`,
+      );
+    }
+    return { name: stack, deployment: parsed.data, raw, version: exported.version };
+  }
+
+  async importState(stack: string, version: number, raw: Record<string, unknown>): Promise<void> {
+    await this.workspace.importStack(stack, { version, deployment: raw });
+  }
+
+  /** `utho:apiKey` and `utho:baseUrl` from the stack's config (decrypted by the CLI), if set. */
+  async credentials(stack: string): Promise<StackCredentials> {
+    const config = await this.workspace.getAllConfig(stack);
+    const apiKey = config["utho:apiKey"]?.value || undefined;
+    registerSecret(apiKey);
+    const baseUrl = config["utho:baseUrl"]?.value || undefined;
+    return { ...(apiKey ? { apiKey } : {}), ...(baseUrl ? { baseUrl } : {}) };
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Reading a stack's exported state: the tokens its ApiToken resources hold, the operations an
+ * interrupted run left pending, and the secrets it carries (exported in clear by the Automation
+ * API), none of which may reach anything `utho-tokens` prints.
+ */
+import {
+  deploymentSchema,
+  interruptedOperations,
+  registerStateSecrets,
+  tokensInState,
+  withoutOurPendingOperations,
+} from "../../cli/state";
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const secret = (value: unknown) => ({
+  [SIG]: "1b47061264138c4ac30d75fd1eb44270",
+  plaintext: JSON.stringify(value),
+});
+const urn = (type: string, name: string) => `urn:pulumi:dev::tokens::${type}::${name}`;
+const TYPE = "pulumi-nodejs:dynamic/utho:ApiToken";
+const LEGACY = "pulumi-nodejs:dynamic:Resource";
+
+const raw = {
+  manifest: { time: "2026-12-01T10:00:00Z", magic: "x", version: "v3" },
+  resources: [
+    { urn: urn("pulumi:pulumi:Stack", "tokens-dev"), custom: false, type: "pulumi:pulumi:Stack" },
+    {
+      urn: urn(TYPE, "ci"),
+      custom: true,
+      id: "176300",
+      type: TYPE,
+      inputs: { name: "ci-1a2b3c4d", scope: "write", autoNamed: true, namePrefix: "ci" },
+      outputs: {
+        name: "ci-1a2b3c4d",
+        scope: "write",
+        accountId: "41250",
+        token: secret("s3cr3t-token-value-0001"),
+      },
+    },
+    {
+      urn: urn(LEGACY, "old"),
+      custom: true,
+      id: "176301",
+      type: LEGACY,
+      outputs: {
+        __provider: 'exports.handler = require("utho-pulumi-tokens/dist/provider/operations")',
+        name: "old",
+        scope: "read",
+        createdAt: "2026-01-01 00:00:00",
+      },
+    },
+    {
+      urn: urn(LEGACY, "someone-elses"),
+      custom: true,
+      id: "x-1",
+      type: LEGACY,
+      outputs: { __provider: "exports.handler = function () {}", name: "other", scope: "read" },
+    },
+  ],
+  pending_operations: [
+    {
+      resource: {
+        urn: urn(TYPE, "new"),
+        custom: true,
+        type: TYPE,
+        inputs: {
+          name: "new-deadbeef",
+          scope: "read",
+          autoNamed: true,
+          namePrefix: "new",
+          connection: secret({ apiKey: "other-account-key-0123456789abcdef", baseUrl: "http://127.0.0.1:9" }),
+        },
+      },
+      type: "creating",
+    },
+    { resource: { urn: urn(TYPE, "ci"), custom: true, type: TYPE, inputs: {} }, type: "deleting" },
+    {
+      resource: { urn: urn("aws:s3/bucket:Bucket", "b"), custom: true, type: "aws:s3/bucket:Bucket" },
+      type: "creating",
+    },
+  ],
+};
+
+const deployment = deploymentSchema.parse(raw);
+
+describe("tokensInState", () => {
+  it("lists the tokens of ApiToken resources, and of 0.1.x resources whose provider is this package's", () => {
+    expect(tokensInState(deployment)).toEqual([
+      { urn: urn(TYPE, "ci"), id: "176300", name: "ci-1a2b3c4d", scope: "write", accountId: "41250" },
+      { urn: urn(LEGACY, "old"), id: "176301", name: "old", scope: "read" },
+    ]);
+  });
+
+  it("reads a state with no resources at all", () => {
+    expect(tokensInState(deploymentSchema.parse({}))).toEqual([]);
+  });
+});
+
+describe("interruptedOperations", () => {
+  it("separates the ApiToken resources' pending operations from the others, with what a create was minting", () => {
+    const { ours, others } = interruptedOperations(deployment);
+    expect(ours).toEqual([
+      {
+        urn: urn(TYPE, "new"),
+        operation: "creating",
+        wanted: { name: "new-deadbeef", scope: "read", autoNamed: true },
+        connection: { apiKey: "other-account-key-0123456789abcdef", baseUrl: "http://127.0.0.1:9" },
+      },
+      { urn: urn(TYPE, "ci"), operation: "deleting" },
+    ]);
+    expect(others.map((o) => o.resource.urn)).toEqual([urn("aws:s3/bucket:Bucket", "b")]);
+  });
+
+  it("removes only the ApiToken resources' pending operations, keeping everything else to the letter", () => {
+    const cleaned = withoutOurPendingOperations(raw);
+    expect(cleaned).toEqual({ ...raw, pending_operations: [raw.pending_operations[2]] });
+    expect(raw.pending_operations).toHaveLength(3);
+  });
+});
+
+describe("registerStateSecrets", () => {
+  it("finds every secret's plaintext, nested in objects too", () => {
+    const found: string[] = [];
+    registerStateSecrets(raw, (s) => found.push(s));
+    expect(found.sort()).toEqual(
+      ["http://127.0.0.1:9", "other-account-key-0123456789abcdef", "s3cr3t-token-value-0001"].sort(),
+    );
+  });
+});
