@@ -4,11 +4,11 @@
  *
  * 1. know which ids existed before the POST (they can never be ours): every id this process
  *    has listed or minted so far (`listings.ts`), from one shared listing if there is none yet;
- * 2. POST once. If the outcome is ambiguous (a dropped connection, a timeout, a 408 or 5xx, an
+ * 2. POST. If the outcome is ambiguous (a dropped connection, a timeout, a 408 or 5xx, an
  *    unreadable 2xx), Utho may have minted a token whose secret we never saw: watch the list
- *    for the whole settle window, revoke every new token with our name and scope, and fail.
- *    The POST is not repeated in the same run: a token from the first attempt that Utho lists
- *    late could then be paired with the second attempt's secret;
+ *    for the whole settle window and revoke every new token with our name and scope. Once that
+ *    has shown nothing is left, POST again (see {@link POST_RETRIES}); after the last attempt,
+ *    fail;
  * 3. find the id in the shared listings requested after the POST returned, until exactly one
  *    new token has our name and scope, persisting through failed listings (the token exists
  *    and only we know its secret); several candidates fail loudly rather than guess. Creates
@@ -87,9 +87,23 @@ async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownId
   return { revoked, problem };
 }
 
-async function postOnce(ctx: ProviderContext, wanted: Wanted, before: KnownIds) {
+/**
+ * A create whose POST failed ambiguously is tried again in the same run, at most this many
+ * times, and only once the sweep has shown that it left no token behind (none appeared, or the
+ * ones that did were revoked). What that relies on: Utho's list shows a token within the settle
+ * window of its creation, the fact refresh relies on to call a token gone. A token of the
+ * failed attempt therefore cannot show up later and be taken for the retry's.
+ */
+export const POST_RETRIES = 2;
+
+/** The POST's secret, or why it failed and left nothing behind (the caller may try again). */
+async function postOnce(
+  ctx: ProviderContext,
+  wanted: Wanted,
+  before: KnownIds,
+): Promise<{ token: string } | { leftNothing: string; error: unknown }> {
   try {
-    return (await ctx.listings.posting(() => ctx.client.apiTokens.create(wanted))).token;
+    return await ctx.listings.posting(() => ctx.client.apiTokens.create(wanted));
   } catch (error) {
     if (!mayHaveMinted(error)) throw error;
     const { revoked, problem } = await sweepStrays(ctx, wanted, before);
@@ -105,10 +119,7 @@ async function postOnce(ctx: ProviderContext, wanted: Wanted, before: KnownIds) 
       revoked.length > 0
         ? `Utho had minted it anyway (id ${revoked.join(", ")}); that token was revoked`
         : `no token of that name appeared within ${ctx.settleSeconds} s`;
-    throw new ApiTokenProviderError(
-      `Creating token "${wanted.name}" failed (${describe(error)}); ${outcome}. Run again.`,
-      { cause: error },
-    );
+    return { leftNothing: `Creating token "${wanted.name}" failed (${describe(error)}); ${outcome}`, error };
   }
 }
 
@@ -153,10 +164,19 @@ async function identify(ctx: ProviderContext, wanted: Wanted, before: KnownIds):
 
 export async function mintToken(ctx: ProviderContext, wanted: Wanted): Promise<MintedToken> {
   return ctx.oneAtATime(`${wanted.scope}\u0000${wanted.name}`, async () => {
-    const before = await ctx.listings.knownIds();
-    const token = await postOnce(ctx, wanted, before);
-    const found = await identify(ctx, wanted, before);
-    ctx.listings.minted(found);
-    return { id: found.id, token, createdAt: found.createdAt };
+    for (let attempt = 1; ; attempt++) {
+      const before = await ctx.listings.knownIds();
+      const posted = await postOnce(ctx, wanted, before);
+      if ("leftNothing" in posted) {
+        if (attempt > POST_RETRIES) {
+          throw new ApiTokenProviderError(`${posted.leftNothing}. Run again.`, { cause: posted.error });
+        }
+        ctx.report(`${posted.leftNothing}; trying again (attempt ${attempt + 1} of ${POST_RETRIES + 1})`);
+        continue;
+      }
+      const found = await identify(ctx, wanted, before);
+      ctx.listings.minted(found);
+      return { id: found.id, token: posted.token, createdAt: found.createdAt };
+    }
   });
 }
