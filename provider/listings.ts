@@ -380,12 +380,20 @@ export class TokenListings {
     if (watcher.next >= this.offsets.length) watcher.settle({ expired: true });
   }
 
+  /**
+   * Keeps what a listing showed. Listings may answer out of order (the first one of the
+   * process, requested at once, can overlap one of the loop's): the latest is the one requested
+   * last, times stay sorted, and a token's last sighting never moves back.
+   */
   private remember(listing: Listing): void {
     if (!this.latest || listing.seq > this.latest.seq) this.latest = listing;
-    this.listingTimes.push(listing.requestedAt);
+    const at = listing.requestedAt;
+    let place = this.listingTimes.length;
+    while (place > 0 && (this.listingTimes[place - 1] ?? 0) > at) place -= 1;
+    this.listingTimes.splice(place, 0, at);
     for (const token of listing.tokens) {
       this.learn(token.id);
-      this.lastListedAt.set(token.id, listing.requestedAt);
+      this.lastListedAt.set(token.id, Math.max(this.lastListedAt.get(token.id) ?? at, at));
     }
   }
 }
