@@ -3,6 +3,7 @@
  * `utho:baseUrl`), else the environment, as the provider itself takes them; and a resource's own
  * `connection` over those, field by field.
  */
+import { createHash } from "node:crypto";
 import { UthoClient } from "../sdk/client";
 import { UthoConfigError } from "../sdk/errors";
 import { environmentApiKey, environmentBaseUrl } from "../sdk/options";
@@ -15,7 +16,7 @@ export const MISSING_CREDENTIALS =
 
 export interface Account {
   client: UthoClient;
-  /** Tells two sets of credentials apart without showing the key. */
+  /** Tells two sets of credentials apart without holding the key. */
   key: string;
 }
 
@@ -24,5 +25,8 @@ export function accountFor(stack: StackCredentials, connection?: Connection): Ac
   const apiKey = connection?.apiKey ?? stack.apiKey ?? environmentApiKey();
   if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS);
   const baseUrl = connection?.baseUrl ?? stack.baseUrl ?? environmentBaseUrl();
-  return { client: new UthoClient({ apiKey, baseUrl }), key: `${apiKey}\u0000${baseUrl ?? ""}` };
+  const key = createHash("sha256")
+    .update(`${apiKey}\u0000${baseUrl ?? ""}`)
+    .digest("hex");
+  return { client: new UthoClient({ apiKey, baseUrl }), key };
 }

@@ -53,7 +53,9 @@ export function auditAccount(
   const managers = new Map<string, AuditedToken["managedBy"]>();
   const listed = new Set(listing.map((t) => t.id));
   for (const stack of stacks) {
-    const elsewhere = stack.tokens.filter((t) => t.accountId && t.accountId !== accountId);
+    // Without an account id from the key (none reported), no token can be placed elsewhere.
+    const inOtherAccount = (t: StateToken) => Boolean(accountId && t.accountId && t.accountId !== accountId);
+    const elsewhere = stack.tokens.filter(inOtherAccount);
     if (elsewhere.length > 0) {
       notes.push(
         `stack ${stack.name}: ${elsewhere.length} of its tokens are in another Utho account (` +
@@ -61,7 +63,7 @@ export function auditAccount(
       );
     }
     for (const token of stack.tokens) {
-      if (token.accountId && token.accountId !== accountId) continue;
+      if (inOtherAccount(token)) continue;
       if (!listed.has(token.id)) {
         notes.push(
           `stack ${stack.name}: resource ${resourceName(token.urn)} holds token ${token.id}, which the account does ` +

@@ -32,8 +32,9 @@ Commands:
 
 Credentials: utho:apiKey and utho:baseUrl from the (first) stack's config, else the environment
 (UTHO_API_KEY or UTHO_TOKEN, UTHO_BASE_URL).
-Exit codes: 0 done; 1 a --fail-on condition holds, or reconcile left tokens for a person;
-2 bad usage, configuration or a failed request.`;
+Exit codes: 0 done; 1 a --fail-on condition holds, or reconcile found something only a person
+can settle (tokens it left alone, a create it cannot read); 2 bad usage or configuration, a
+locked or changed stack, or a failed request.`;
 
 const write = (text: string) => process.stdout.write(`${text}\n`);
 
@@ -53,23 +54,24 @@ async function reconcile(args: string[]): Promise<number> {
   const plan = await planReconcile(state, await project.credentials(stack));
   for (const line of describePlan(plan)) write(line);
   if (plan.operations.length === 0) return 0;
+  const forPerson = plan.operations.some((p) => p.needsPerson) ? 1 : 0;
   if (!values.yes) {
     write("Nothing was changed. Run `utho-tokens reconcile --yes` to carry the plan out.");
-    return 0;
+    return forPerson;
   }
   const result = await applyReconcile(project, plan);
   write(
     `Revoked ${result.revoked.length ? result.revoked.join(", ") : "nothing"}; cleared ${result.cleared} pending ` +
       `operation${result.cleared === 1 ? "" : "s"} from stack ${stack}. Now run the interrupted command again.`,
   );
-  if (result.leftAlone.length > 0) {
+  const leftAlone = plan.operations.flatMap((p) => p.leftAlone);
+  if (leftAlone.length > 0) {
     write(
-      `Left for a person: ${result.leftAlone.map((t) => `${t.id} ("${t.name}", ${t.scope})`).join(", ")}; ` +
+      `Left for a person: ${leftAlone.map((t) => `${t.id} ("${t.name}", ${t.scope})`).join(", ")}; ` +
         "revoke each one that no stack manages (`utho-tokens audit`).",
     );
-    return 1;
   }
-  return 0;
+  return forPerson;
 }
 
 function failOnList(values: string[]): FailOn[] {
@@ -120,9 +122,10 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { reconcil
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+  if (command === undefined) throw new UthoConfigError(`a command is required\n\n${USAGE}`);
+  if (["--help", "-h", "help"].includes(command) || rest.includes("--help") || rest.includes("-h")) {
     write(USAGE);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) throw new UthoConfigError(`unknown command "${command}"\n\n${USAGE}`);

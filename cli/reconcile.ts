@@ -16,16 +16,17 @@
  */
 
 import { PRODUCTION_SETTLE, type SettleTiming } from "../provider/settle";
-import { UthoNotFoundError } from "../sdk/errors";
+import { UthoConfigError, UthoNotFoundError } from "../sdk/errors";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import { type Account, accountFor } from "./account";
 import type { PulumiProject, StackCredentials, StackState } from "./stack";
 import {
   type InterruptedOperation,
   interruptedOperations,
+  pendingKey,
   resourceName,
   tokensInState,
-  withoutOurPendingOperations,
+  withoutPendingOperations,
 } from "./state";
 
 export interface PlannedOperation {
@@ -36,6 +37,8 @@ export interface PlannedOperation {
   leftAlone: UthoApiToken[];
   /** What happened and what reconcile does about it, in a sentence. */
   verdict: string;
+  /** Something only a person can settle: tokens left alone, or a create that cannot be read. */
+  needsPerson: boolean;
   account?: Account;
 }
 
@@ -83,12 +86,20 @@ function planCreate(
       revoke: [],
       leftAlone: [],
       verdict: "its inputs do not say which token it was minting; check the account with `utho-tokens audit`",
+      needsPerson: true,
     };
   }
   const label = `token "${wanted.name}" (${wanted.scope})`;
   const matching = candidates.filter((t) => t.name === wanted.name && t.scope === wanted.scope);
   if (matching.length === 0) {
-    return { operation, revoke: [], leftAlone: [], verdict: `${label}: none was minted`, account };
+    return {
+      operation,
+      revoke: [],
+      leftAlone: [],
+      verdict: `${label}: none was minted`,
+      needsPerson: false,
+      account,
+    };
   }
   if (wanted.autoNamed) {
     return {
@@ -96,6 +107,7 @@ function planCreate(
       revoke: matching,
       leftAlone: [],
       verdict: `${label}: minted (id ${ids(matching)}) but never recorded; revoke it`,
+      needsPerson: false,
       account,
     };
   }
@@ -109,6 +121,7 @@ function planCreate(
       `state of this stack (id ${ids(matching)}). Another stack may own ${one ? "it" : "them"}, so ` +
       `${one ? "it is" : "they are"} left alone: compare with \`utho-tokens audit --stack <each stack>\` and ` +
       "revoke what nobody manages",
+    needsPerson: true,
     account,
   };
 }
@@ -116,6 +129,7 @@ function planCreate(
 const OTHER_VERDICTS: Record<string, string> = {
   deleting: "the token stays in the state; the next `pulumi up` or `pulumi destroy` deletes it again",
   updating: "an update mints nothing; the resource keeps its token",
+  adopting: "an adoption mints nothing; the next `pulumi up` adopts the token again",
 };
 
 /** Looks at the stack's state and the accounts it touches; changes nothing. */
@@ -126,7 +140,8 @@ export async function planReconcile(
 ): Promise<ReconcilePlan> {
   const held = new Set(tokensInState(state.deployment).map((t) => t.id));
   const { ours, others } = interruptedOperations(state.deployment);
-  const creates = ours.filter((op) => op.operation === "creating" && op.wanted);
+  const mints = (op: InterruptedOperation) => op.operation === "creating" && !op.adopting;
+  const creates = ours.filter((op) => mints(op) && op.wanted);
   const accounts = new Map<string, { account: Account; operations: InterruptedOperation[] }>();
   for (const op of creates) {
     const account = accountFor(credentials, op.connection);
@@ -141,15 +156,17 @@ export async function planReconcile(
     for (const op of operations) candidates.set(op, { account, tokens });
   }
   const operations = ours.map((op): PlannedOperation => {
-    if (op.operation === "creating") {
+    if (mints(op)) {
       const found = candidates.get(op);
       return planCreate(op, found?.tokens ?? [], found?.account);
     }
+    const kind = op.adopting ? "adopting" : op.operation;
     return {
       operation: op,
       revoke: [],
       leftAlone: [],
-      verdict: OTHER_VERDICTS[op.operation] ?? `an interrupted ${op.operation} mints nothing`,
+      verdict: OTHER_VERDICTS[kind] ?? `an interrupted ${op.operation} mints nothing`,
+      needsPerson: false,
     };
   });
   return {
@@ -184,28 +201,50 @@ export function describePlan(plan: ReconcilePlan): string[] {
 export interface ReconcileResult {
   revoked: string[];
   cleared: number;
-  leftAlone: UthoApiToken[];
 }
 
 /**
- * Carries the plan out: revokes first, then clears the pending operations, so a failure part way
- * leaves them in the state and the command can simply run again.
+ * Carries the plan out. First it checks that the stack is as planned and that no run holds its
+ * lock (a no-op import takes the lock, and fails while a run has it), so that nothing is revoked
+ * under a run that is going on. Then it revokes, and last it clears the planned pending
+ * operations, so a failure part way leaves them in the state and the command can run again.
  */
 export async function applyReconcile(project: PulumiProject, plan: ReconcilePlan): Promise<ReconcileResult> {
+  if (plan.operations.length === 0) return { revoked: [], cleared: 0 };
+  const fresh = await project.exportState(plan.stack);
+  const held = new Set(tokensInState(fresh.deployment).map((t) => t.id));
+  const pending = new Set(
+    interruptedOperations(fresh.deployment).ours.map((op) => pendingKey(op.operation, op.urn)),
+  );
+  const planned = new Set(plan.operations.map(({ operation: op }) => pendingKey(op.operation, op.urn)));
+  const changed =
+    [...planned].some((key) => !pending.has(key)) ||
+    plan.operations.some((p) => p.revoke.some((token) => held.has(token.id)));
+  if (changed) {
+    throw new UthoConfigError(
+      `Stack ${plan.stack} changed since the plan was made (did a run go on?). Nothing was revoked; run utho-tokens reconcile again.`,
+    );
+  }
+  try {
+    await project.importState(plan.stack, fresh.version, fresh.raw);
+  } catch (error) {
+    throw new UthoConfigError(
+      `Stack ${plan.stack} cannot be written: a run is going on, or a killed run left its lock ` +
+        `(${error instanceof Error ? error.message.trim() : String(error)}). If no run is going on, run ` +
+        "`pulumi cancel` first. Nothing was revoked.",
+      { cause: error },
+    );
+  }
   const revoked: string[] = [];
   for (const { revoke, account } of plan.operations) {
     for (const token of revoke) {
-      await account?.client.apiTokens.delete(token.id).catch((error: unknown) => {
+      if (!account) throw new UthoConfigError(`No account to revoke token ${token.id} in.`);
+      await account.client.apiTokens.delete(token.id).catch((error: unknown) => {
         if (!(error instanceof UthoNotFoundError)) throw error;
       });
       revoked.push(token.id);
     }
   }
-  let cleared = 0;
-  if (plan.operations.length > 0) {
-    const fresh = await project.exportState(plan.stack);
-    cleared = interruptedOperations(fresh.deployment).ours.length;
-    await project.importState(plan.stack, fresh.version, withoutOurPendingOperations(fresh.raw));
-  }
-  return { revoked, cleared, leftAlone: plan.operations.flatMap((p) => p.leftAlone) };
+  await project.importState(plan.stack, fresh.version, withoutPendingOperations(fresh.raw, planned));
+  return { revoked, cleared: planned.size };
 }

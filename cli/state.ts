@@ -46,6 +46,25 @@ export type Deployment = z.output<typeof deploymentSchema>;
 type StateResource = z.output<typeof resourceSchema>;
 export type PendingOperation = z.output<typeof pendingOperationSchema>;
 
+/**
+ * `value` with every secret in it unwrapped: exported with its secrets in clear, a deployment
+ * holds each secret as `{ <signature>, plaintext: <its JSON> }`, as a whole or nested.
+ */
+export function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value !== "object" || value === null) return value;
+  const record = value as Record<string, unknown>;
+  if (SECRET_SIGNATURE in record) {
+    if (typeof record.plaintext !== "string") return undefined;
+    try {
+      return unwrapSecrets(JSON.parse(record.plaintext));
+    } catch {
+      return record.plaintext;
+    }
+  }
+  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item)]));
+}
+
 const tokenPropertiesSchema = z
   .object({
     name: z.string(),
@@ -68,18 +87,30 @@ function isApiToken(resource: StateResource): boolean {
 export interface StateToken {
   urn: string;
   id: string;
-  name: string;
-  scope: "read" | "write";
+  /** As the outputs record them; absent if they cannot be read (the id is what counts). */
+  name?: string;
+  scope?: "read" | "write";
   accountId?: string;
 }
 
-/** Every token the stack's `ApiToken` resources hold. */
+/**
+ * Every token the stack's `ApiToken` resources hold: each such resource with an id, whatever
+ * its outputs look like, for a token a resource holds must never be taken for an orphan.
+ */
 export function tokensInState(deployment: Deployment): StateToken[] {
   return (deployment.resources ?? []).filter(isApiToken).flatMap((resource) => {
-    const props = tokenPropertiesSchema.safeParse(resource.outputs);
-    if (!resource.id || !props.success) return [];
-    const { name, scope, accountId } = props.data;
-    return [{ urn: resource.urn, id: resource.id, name, scope, ...(accountId ? { accountId } : {}) }];
+    if (!resource.id) return [];
+    const props = tokenPropertiesSchema.safeParse(unwrapSecrets(resource.outputs));
+    const { name, scope, accountId } = props.success ? props.data : {};
+    return [
+      {
+        urn: resource.urn,
+        id: resource.id,
+        ...(name === undefined ? {} : { name }),
+        ...(scope === undefined ? {} : { scope }),
+        ...(accountId ? { accountId } : {}),
+      },
+    ];
   });
 }
 
@@ -96,24 +127,11 @@ export interface InterruptedOperation {
   wanted?: { name: string; scope: "read" | "write"; autoNamed: boolean };
   /** The resource's own credentials (its `connection` input), when it has them. */
   connection?: Connection;
+  /** A create that adopts an existing token: it mints nothing. */
+  adopting?: boolean;
 }
 
 const connectionSchema = z.object({ apiKey: z.string().optional(), baseUrl: z.string().optional() });
-
-/** A `connection` input: in clear, or (as exported) a secret whose plaintext is its JSON. */
-function connectionOf(value: unknown): Connection | undefined {
-  let candidate = value;
-  if (typeof value === "object" && value !== null && SECRET_SIGNATURE in value) {
-    const plaintext = (value as { plaintext?: unknown }).plaintext;
-    try {
-      candidate = typeof plaintext === "string" ? JSON.parse(plaintext) : undefined;
-    } catch {
-      candidate = undefined;
-    }
-  }
-  const parsed = connectionSchema.safeParse(candidate);
-  return parsed.success ? parsed.data : undefined;
-}
 
 /** The pending operations that `ApiToken` resources left, and those of other resources. */
 export function interruptedOperations(deployment: Deployment): {
@@ -127,12 +145,14 @@ export function interruptedOperations(deployment: Deployment): {
       others.push(pending);
       continue;
     }
-    const inputs = tokenPropertiesSchema.safeParse(pending.resource.inputs);
-    const connection = connectionOf(pending.resource.inputs?.connection);
+    const raw = unwrapSecrets(pending.resource.inputs) as Record<string, unknown> | undefined;
+    const inputs = tokenPropertiesSchema.safeParse(raw);
+    const connection = connectionSchema.safeParse(raw?.connection);
     ours.push({
       urn: pending.resource.urn,
       operation: pending.type,
-      ...(connection ? { connection } : {}),
+      ...(connection.success ? { connection: connection.data } : {}),
+      ...(raw?.adopt === undefined ? {} : { adopting: true }),
       ...(pending.type === "creating" && inputs.success
         ? {
             wanted: {
@@ -147,17 +167,23 @@ export function interruptedOperations(deployment: Deployment): {
   return { ours, others };
 }
 
+/** What identifies a pending operation: its kind and its resource's URN. */
+export const pendingKey = (operation: string, urn: string): string => `${operation} ${urn}`;
+
 /**
- * The exported deployment, as it came, without the pending operations of `ApiToken` resources:
- * everything else (other resources' pending operations included) is kept to the letter.
+ * The exported deployment, as it came, without the pending operations named in `keys`
+ * ({@link pendingKey}): everything else, other pending operations included, is kept to the letter.
  */
-export function withoutOurPendingOperations(raw: Record<string, unknown>): Record<string, unknown> {
+export function withoutPendingOperations(
+  raw: Record<string, unknown>,
+  keys: ReadonlySet<string>,
+): Record<string, unknown> {
   const pending = Array.isArray(raw.pending_operations) ? raw.pending_operations : [];
-  const others = pending.filter((item: unknown) => {
+  const kept = pending.filter((item: unknown) => {
     const parsed = pendingOperationSchema.safeParse(item);
-    return !parsed.success || !isApiToken(parsed.data.resource);
+    return !parsed.success || !keys.has(pendingKey(parsed.data.type, parsed.data.resource.urn));
   });
-  return { ...raw, pending_operations: others };
+  return { ...raw, pending_operations: kept };
 }
 
 /**
@@ -170,27 +196,17 @@ export function registerStateSecrets(value: unknown, register: (secret: string) 
     return;
   }
   if (typeof value !== "object" || value === null) return;
-  const record = value as Record<string, unknown>;
-  if (SECRET_SIGNATURE in record && typeof record.plaintext === "string") {
-    registerPlaintext(record.plaintext, register);
+  if (SECRET_SIGNATURE in value) {
+    registerStrings(unwrapSecrets(value), register);
     return;
   }
-  for (const item of Object.values(record)) registerStateSecrets(item, register);
+  for (const item of Object.values(value)) registerStateSecrets(item, register);
 }
 
-/** A secret's plaintext is JSON: a string, or an object or array holding strings. */
-function registerPlaintext(plaintext: string, register: (secret: string) => void): void {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(plaintext);
-  } catch {
-    register(plaintext);
-    return;
+function registerStrings(value: unknown, register: (secret: string) => void): void {
+  if (typeof value === "string") register(value);
+  else if (Array.isArray(value)) for (const item of value) registerStrings(item, register);
+  else if (typeof value === "object" && value !== null) {
+    for (const item of Object.values(value)) registerStrings(item, register);
   }
-  const walk = (item: unknown): void => {
-    if (typeof item === "string") register(item);
-    else if (Array.isArray(item)) item.forEach(walk);
-    else if (typeof item === "object" && item !== null) Object.values(item).forEach(walk);
-  };
-  walk(parsed);
 }

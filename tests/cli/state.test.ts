@@ -6,9 +6,10 @@
 import {
   deploymentSchema,
   interruptedOperations,
+  pendingKey,
   registerStateSecrets,
   tokensInState,
-  withoutOurPendingOperations,
+  withoutPendingOperations,
 } from "../../cli/state";
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -50,6 +51,14 @@ const raw = {
       },
     },
     {
+      // Outputs that cannot be read (a secret name, here) do not make the token an orphan.
+      urn: urn(TYPE, "secret-name"),
+      custom: true,
+      id: "176302",
+      type: TYPE,
+      outputs: { name: secret("hidden-name"), scope: "read" },
+    },
+    {
       urn: urn(LEGACY, "someone-elses"),
       custom: true,
       id: "x-1",
@@ -75,6 +84,21 @@ const raw = {
     },
     { resource: { urn: urn(TYPE, "ci"), custom: true, type: TYPE, inputs: {} }, type: "deleting" },
     {
+      resource: {
+        urn: urn(TYPE, "adopted"),
+        custom: true,
+        type: TYPE,
+        inputs: {
+          name: "legacy",
+          scope: "write",
+          adopt: secret({ id: "176000" }),
+          // A connection whose key alone is secret.
+          connection: { apiKey: secret("nested-secret-key-0123456789abcdef") },
+        },
+      },
+      type: "creating",
+    },
+    {
       resource: { urn: urn("aws:s3/bucket:Bucket", "b"), custom: true, type: "aws:s3/bucket:Bucket" },
       type: "creating",
     },
@@ -88,6 +112,7 @@ describe("tokensInState", () => {
     expect(tokensInState(deployment)).toEqual([
       { urn: urn(TYPE, "ci"), id: "176300", name: "ci-1a2b3c4d", scope: "write", accountId: "41250" },
       { urn: urn(LEGACY, "old"), id: "176301", name: "old", scope: "read" },
+      { urn: urn(TYPE, "secret-name"), id: "176302", name: "hidden-name", scope: "read" },
     ]);
   });
 
@@ -107,14 +132,27 @@ describe("interruptedOperations", () => {
         connection: { apiKey: "other-account-key-0123456789abcdef", baseUrl: "http://127.0.0.1:9" },
       },
       { urn: urn(TYPE, "ci"), operation: "deleting" },
+      {
+        urn: urn(TYPE, "adopted"),
+        operation: "creating",
+        wanted: { name: "legacy", scope: "write", autoNamed: false },
+        connection: { apiKey: "nested-secret-key-0123456789abcdef" },
+        adopting: true,
+      },
     ]);
     expect(others.map((o) => o.resource.urn)).toEqual([urn("aws:s3/bucket:Bucket", "b")]);
   });
 
-  it("removes only the ApiToken resources' pending operations, keeping everything else to the letter", () => {
-    const cleaned = withoutOurPendingOperations(raw);
-    expect(cleaned).toEqual({ ...raw, pending_operations: [raw.pending_operations[2]] });
-    expect(raw.pending_operations).toHaveLength(3);
+  it("removes only the pending operations named, keeping everything else to the letter", () => {
+    const keys = new Set([pendingKey("creating", urn(TYPE, "new")), pendingKey("deleting", urn(TYPE, "ci"))]);
+    const cleaned = withoutPendingOperations(raw, keys);
+    expect(cleaned).toEqual({
+      ...raw,
+      pending_operations: [raw.pending_operations[2], raw.pending_operations[3]],
+    });
+    expect(raw.pending_operations).toHaveLength(4);
+    // A create of the same resource is another operation than its delete.
+    expect(withoutPendingOperations(raw, new Set([pendingKey("creating", urn(TYPE, "ci"))]))).toEqual(raw);
   });
 });
 
@@ -123,7 +161,14 @@ describe("registerStateSecrets", () => {
     const found: string[] = [];
     registerStateSecrets(raw, (s) => found.push(s));
     expect(found.sort()).toEqual(
-      ["http://127.0.0.1:9", "other-account-key-0123456789abcdef", "s3cr3t-token-value-0001"].sort(),
+      [
+        "176000",
+        "hidden-name",
+        "http://127.0.0.1:9",
+        "nested-secret-key-0123456789abcdef",
+        "other-account-key-0123456789abcdef",
+        "s3cr3t-token-value-0001",
+      ].sort(),
     );
   });
 });

@@ -63,7 +63,15 @@ describe.each([1, 5])("up killed after %i POSTs", (kill) => {
     // The emulator counts a request once it has answered it: at least one POST had minted a
     // token, and the run died before the state recorded it.
     const recorded = await heldIds(p);
-    expect(liveIds(p.emulator).filter((id) => !recorded.includes(id)).length).toBeGreaterThan(0);
+    const orphans = liveIds(p.emulator).filter((id) => !recorded.includes(id));
+    expect(orphans.length).toBeGreaterThan(0);
+
+    // Before `pulumi cancel`, the killed run's lock is there, as a live run's would be: reconcile
+    // refuses to act under it and revokes nothing.
+    const locked = await p.uthoTokens(["reconcile", "--yes"], { expectFailure: true });
+    expect(locked.code).toBe(2);
+    expect(locked.stderr).toMatch(/cannot be written: a run is going on, or a killed run left its lock/);
+    expect(liveIds(p.emulator).filter((id) => !recorded.includes(id))).toEqual(orphans);
 
     const { plan, done } = await recover(p);
     expect(plan).toMatch(/interrupted operations? of ApiToken resources/);
