@@ -38,9 +38,17 @@ function kindOf(pid: string): ProcessKind | undefined {
   return (Object.keys(PROCESS_KINDS) as ProcessKind[]).find((kind) => PROCESS_KINDS[kind].test(command));
 }
 
-/** Starts sampling; `stop()` returns the usage per kind of process since the start. */
+/** Now, in clock ticks since boot, as /proc gives a process's start time. */
+const ticksSinceBoot = () => Number(read("/proc/uptime")?.split(" ")[0] ?? 0) * TICKS_PER_SECOND;
+
+/**
+ * Starts sampling; `stop()` returns the usage per kind of process since the start. Only
+ * processes started since then count: one left over from an earlier run is not this run's.
+ */
 export function watchProcesses(everyMs = 50): { stop(): Usage } {
   const seen = new Map<string, { kind: ProcessKind; ticks: number; peakKiB: number }>();
+  // One tick of slack: /proc/uptime and start times are both rounded.
+  const since = ticksSinceBoot() - 1;
   const sample = () => {
     for (const pid of readdirSync("/proc")) {
       if (!/^\d+$/.test(pid)) continue;
@@ -48,7 +56,7 @@ export function watchProcesses(everyMs = 50): { stop(): Usage } {
       if (!kind) continue;
       const stat = read(`/proc/${pid}/stat`)?.split(") ")[1]?.split(" ");
       const status = read(`/proc/${pid}/status`);
-      if (!stat || !status) continue;
+      if (!stat || !status || Number(stat[19]) < since) continue;
       const ticks = Number(stat[11]) + Number(stat[12]);
       const peakKiB = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
       seen.set(pid, { kind, ticks, peakKiB });

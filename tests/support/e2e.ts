@@ -4,7 +4,7 @@
  * fresh emulator, with its own file backend. Every CLI output is kept so tests can search it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../../emulator";
 import { offlineEnv, type PulumiResult, provisionPulumi, REPO_ROOT, runCommand } from "../../scripts/engine";
@@ -25,9 +25,8 @@ export interface E2EProject {
   /** Runs `pulumi <args> --stack e2e --non-interactive`; fails the test on a non-zero exit unless told. */
   pulumi(args: string[], options?: RunOptions): Promise<PulumiResult>;
   /**
-   * Starts `pulumi <args> --stack e2e --non-interactive` in a process group of its own (engine,
-   * language host, program, provider host), which `kill()` ends at once with SIGKILL: a CI
-   * runner cancelled, a laptop closed.
+   * Starts `pulumi <args> --stack e2e --non-interactive`; `kill()` ends it and every process it
+   * started (language host, program, provider host) at once with SIGKILL: a CI job cancelled.
    */
   startPulumi(args: string[]): { kill(): void; exited: Promise<number | null> };
   /** Runs the installed package's `utho-tokens` in the project directory, with the CLI on the PATH. */
@@ -63,6 +62,48 @@ export interface OpenOptions {
   packageRoot?: string;
   /** Options of the project's emulator (latency, faults). */
   emulator?: EmulatorOptions;
+}
+
+/** Every process below `root`, from the parent ids /proc shows. */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // it ended meanwhile
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  for (let queue = [root]; queue.length > 0; ) {
+    const next = children.get(queue.shift() as number) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
+/**
+ * SIGKILL for the CLI and everything it started, as when a CI job is cancelled. The engine starts
+ * each plugin (the provider host among them) in a process group of its own, so killing the CLI's
+ * group would leave them running. The tree is frozen first, so nothing is started meanwhile.
+ */
+function killTree(root: number): void {
+  const signal = (pid: number, name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  signal(root, "SIGSTOP");
+  const tree = descendants(root);
+  for (const pid of tree) signal(pid, "SIGSTOP");
+  for (const pid of [root, ...tree, ...descendants(root)]) signal(pid, "SIGKILL");
 }
 
 async function openProject(source: string, pulumiBinary: string, options: OpenOptions): Promise<E2EProject> {
@@ -111,7 +152,7 @@ async function openProject(source: string, pulumiBinary: string, options: OpenOp
     const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
     return {
       kill: () => {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        if (child.pid !== undefined) killTree(child.pid);
       },
       exited,
     };
