@@ -6,9 +6,10 @@
  *    has listed or minted so far (`listings.ts`), from one shared listing if there is none yet;
  * 2. POST. If the outcome is ambiguous (a dropped connection, a timeout, a 408 or 5xx, an
  *    unreadable 2xx), Utho may have minted a token whose secret we never saw: watch the list
- *    for the whole settle window and revoke every new token with our name and scope. Once that
- *    has shown nothing is left, POST again (see {@link POST_RETRIES}); after the last attempt,
- *    fail;
+ *    for the whole settle window and revoke every new token with our auto-generated name and
+ *    scope (an explicit name may be another stack's: such a token is named in the error and
+ *    left alone). Once that has shown nothing is left, POST again (see {@link POST_RETRIES});
+ *    after the last attempt, fail;
  * 3. find the id in the shared listings requested after the POST returned, until exactly one
  *    new token has our name and scope, persisting through failed listings (the token exists
  *    and only we know its secret); several candidates fail loudly rather than guess. Creates
@@ -39,6 +40,11 @@ export interface MintedToken {
 interface Wanted {
   name: string;
   scope: TokenScope;
+  /**
+   * The name was generated for this resource (a random suffix): a new token with it can only
+   * be this resource's. An explicit name may be another stack's too, in the same account.
+   */
+  autoNamed?: boolean;
 }
 
 const isNewMatch = (wanted: Wanted, before: KnownIds) => (t: UthoApiToken) =>
@@ -53,11 +59,13 @@ function mayHaveMinted(error: unknown): boolean {
 }
 
 /**
- * After an ambiguous POST: watches the listings of a whole settle window, revoking every new
- * token with our name and scope. Reports the ids revoked and, if the last listing or a
- * revocation still failed, that error.
+ * After an ambiguous POST: watches the listings of a whole settle window for new tokens with
+ * our name and scope, and revokes them when the name proves them ours (auto-named); a token
+ * with an explicit name is only reported, for it may be another stack's. Reports the ids seen
+ * and revoked and, if the last listing or a revocation still failed, that error.
  */
 async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownIds) {
+  const seen: string[] = [];
   const revoked: string[] = [];
   let problem: unknown;
   const revoke = async (stray: UthoApiToken) => {
@@ -77,14 +85,15 @@ async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownId
       see: async (listing) => {
         problem = undefined;
         for (const stray of listing.tokens.filter(isNewMatch(wanted, before))) {
-          await revoke(stray).catch(stopOnAuth);
+          if (!seen.includes(stray.id)) seen.push(stray.id);
+          if (wanted.autoNamed) await revoke(stray).catch(stopOnAuth);
         }
         return undefined;
       },
       failed: stopOnAuth,
     })
     .catch(() => undefined);
-  return { revoked, problem };
+  return { seen, revoked, problem };
 }
 
 /**
@@ -106,7 +115,18 @@ async function postOnce(
     return await ctx.listings.posting(() => ctx.client.apiTokens.create(wanted));
   } catch (error) {
     if (!mayHaveMinted(error)) throw error;
-    const { revoked, problem } = await sweepStrays(ctx, wanted, before);
+    const { seen, revoked, problem } = await sweepStrays(ctx, wanted, before);
+    const unproven = seen.filter((id) => !revoked.includes(id));
+    if (problem === undefined && unproven.length > 0 && !wanted.autoNamed) {
+      throw new ApiTokenProviderError(
+        `Creating token "${wanted.name}" failed (${describe(error)}), and then ` +
+          `${unproven.length === 1 ? "a new token" : `${unproven.length} new tokens`} with that name and scope ` +
+          `appeared (id ${unproven.join(", ")}). It may be the one this run asked for, or another stack's that ` +
+          "uses the same name, so it was left alone: check with `utho-tokens audit --stack <each stack>`, revoke " +
+          "it if no stack manages it, and run again.",
+        { cause: error },
+      );
+    }
     if (problem !== undefined) {
       throw new ApiTokenProviderError(
         `Creating token "${wanted.name}" failed (${describe(error)}), and making sure it left no token ` +

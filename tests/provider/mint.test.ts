@@ -6,9 +6,13 @@ import { contextAround } from "../support/provider";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
 /** Mints through a context around `client`, with the real window's shape and no waits. */
-const mint = (client: UthoClient = clientFor(emulator.current)) =>
-  mintToken(contextAround(client).context, wanted);
+const mint = (
+  client: UthoClient = clientFor(emulator.current),
+  w: typeof wanted | typeof autoNamed = wanted,
+) => mintToken(contextAround(client).context, w);
 const wanted = { name: "ci-deployer", scope: "write" as const };
+/** An auto-generated name: a new token with it can only be this resource's. */
+const autoNamed = { name: "ci-deployer-1a2b3c4d", scope: "write" as const, autoNamed: true };
 
 const authenticates = (secret: string | undefined) => authenticatesTo(emulator.current, secret);
 
@@ -33,10 +37,10 @@ describe("mintToken", () => {
     expect(emulator.current.countRequests("GET", "/v2/api")).toBe(3);
   });
 
-  it("after a lost response, revokes the token whose secret it never saw, then mints again", async () => {
+  it("after a lost response, revokes the auto-named token whose secret it never saw, then mints again", async () => {
     emulator.current.injectFault({ kind: "lost-response", method: "POST" });
     const { context, reports } = contextAround(clientFor(emulator.current));
-    const minted = await mintToken(context, wanted);
+    const minted = await mintToken(context, autoNamed);
     // Only the second attempt's token is left.
     expect(emulator.current.listTokens().map((t) => t.id)).toEqual([minted.id]);
     // The first POST, the whole settle window of listings (six, the first followed by the
@@ -51,19 +55,35 @@ describe("mintToken", () => {
       "GET /v2/api 200",
     ]);
     expect(reports).toEqual([
-      `waiting up to 6.0 s more for Utho's token list to show whether the failed create of "ci-deployer" minted a token`,
+      `waiting up to 6.0 s more for Utho's token list to show whether the failed create of "ci-deployer-1a2b3c4d" minted a token`,
       expect.stringMatching(
-        /^Creating token "ci-deployer" failed \(.*connection lost.*\); Utho had minted it anyway \(id \d+\); that token was revoked; trying again \(attempt 2 of 3\)$/,
+        /^Creating token "ci-deployer-1a2b3c4d" failed \(.*connection lost.*\); Utho had minted it anyway \(id \d+\); that token was revoked; trying again \(attempt 2 of 3\)$/,
       ),
     ]);
     // And the secret is that token's own.
     expect(await authenticates(minted.token)).toBe(true);
   });
 
+  it("after a lost response, leaves a token with an explicit name alone and fails naming it", async () => {
+    // Another stack in the account may use the same name: the token cannot be proven this run's.
+    emulator.current.injectFault({ kind: "lost-response", method: "POST" });
+    const error = await mint().catch((e: unknown) => e);
+    const [left] = emulator.current.listTokens();
+    expect((error as Error).message).toBe(
+      `Creating token "ci-deployer" failed (Utho API POST api/generate: connection lost before a response (ECONNRESET)), ` +
+        `and then a new token with that name and scope appeared (id ${left?.id}). It may be the one this run asked ` +
+        "for, or another stack's that uses the same name, so it was left alone: check with `utho-tokens audit " +
+        "--stack <each stack>`, revoke it if no stack manages it, and run again.",
+    );
+    expect(emulator.current.listTokens()).toHaveLength(1);
+    expect(emulator.current.countRequests("DELETE")).toBe(0);
+    expect(emulator.current.countRequests("POST")).toBe(1);
+  });
+
   it("finds a lost POST's token even when the list lags, and pairs the retry's secret with the retry's token", async () => {
     emulator.current.injectFault({ kind: "lost-response", method: "POST" });
     emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 3 });
-    const minted = await mint();
+    const minted = await mint(clientFor(emulator.current), autoNamed);
     expect(emulator.current.listTokens().map((t) => t.id)).toEqual([minted.id]);
     expect(await authenticates(minted.token)).toBe(true);
     expect(emulator.current.countRequests("POST")).toBe(2);
@@ -113,7 +133,7 @@ describe("mintToken", () => {
       if (++calls === 2) emulator.current.injectFault({ kind: "status-error", method: "DELETE" });
       return list();
     };
-    const minted = await mint(utho);
+    const minted = await mint(utho, autoNamed);
     expect(emulator.current.listTokens().map((t) => t.id)).toEqual([minted.id]);
     expect(emulator.current.countRequests("DELETE")).toBe(2);
     expect(emulator.current.countRequests("POST")).toBe(2);
