@@ -4,9 +4,9 @@
  * `connection` over those, field by field.
  */
 import { createHash } from "node:crypto";
+import { resolveCredentials } from "../provider/settings";
 import { UthoClient } from "../sdk/client";
 import { UthoConfigError } from "../sdk/errors";
-import { environmentApiKey, environmentBaseUrl } from "../sdk/options";
 import type { StackCredentials } from "./stack";
 import type { Connection } from "./state";
 
@@ -22,9 +22,8 @@ export interface Account {
 
 /** The account of `stack`'s credentials, or of `connection` over them. */
 export function accountFor(stack: StackCredentials, connection?: Connection): Account {
-  const apiKey = connection?.apiKey ?? stack.apiKey ?? environmentApiKey();
+  const { apiKey, baseUrl } = resolveCredentials(connection, stack);
   if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS);
-  const baseUrl = connection?.baseUrl ?? stack.baseUrl ?? environmentBaseUrl();
   const key = createHash("sha256")
     .update(`${apiKey}\u0000${baseUrl ?? ""}`)
     .digest("hex");

@@ -5,15 +5,10 @@
  */
 import { UthoClient } from "../sdk/client";
 import { UthoConfigError } from "../sdk/errors";
-import {
-  environmentApiKey,
-  environmentBaseUrl,
-  type RetryEvent,
-  type UthoClientOptions,
-} from "../sdk/options";
+import type { RetryEvent, UthoClientOptions } from "../sdk/options";
 import { redactSecrets } from "../sdk/redact";
 import { ProviderContext, type Reporter, reportToStderr } from "./context";
-import type { ProviderSettings } from "./settings";
+import { type ProviderSettings, resolveCredentials } from "./settings";
 import { PRODUCTION_SETTLE, REPORTED_WAIT_MS, type SettleTiming, seconds } from "./settle";
 import type { ConnectionSpec } from "./types";
 
@@ -56,9 +51,8 @@ export class ConfiguredProvider {
    * the provider's settings, else the environment. The same credentials share one context.
    */
   contextFor(connection?: ConnectionSpec): ProviderContext {
-    const apiKey = connection?.apiKey ?? this.options.apiKey ?? environmentApiKey();
+    const { apiKey, baseUrl } = resolveCredentials(connection, this.options);
     if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS_MESSAGE);
-    const baseUrl = connection?.baseUrl ?? this.options.baseUrl ?? environmentBaseUrl();
     const key = `${apiKey}\u0000${baseUrl ?? ""}`;
     let context = this.contexts.get(key);
     if (!context) {

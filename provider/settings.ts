@@ -1,8 +1,10 @@
 /**
- * The provider's own settings, as the engine hands them to `configure()`. Kept apart from the
- * configured provider, which brings the HTTP client: a process that only checks and diffs (every
- * preview) reads its settings without loading undici.
+ * The provider's own settings, as the engine hands them to `configure()`, and the one order in
+ * which credentials are taken. Kept apart from the configured provider, which brings the HTTP
+ * client: a process that only checks and diffs (every preview) reads its settings without
+ * loading undici.
  */
+import { environmentApiKey, environmentBaseUrl } from "../sdk/options";
 
 export interface ProviderConfig {
   get(key: string): string | undefined;
@@ -20,5 +22,19 @@ export function settingsFromStack(config: ProviderConfig): ProviderSettings {
   return {
     apiKey: config.get("utho:apiKey") || undefined,
     baseUrl: config.get("utho:baseUrl") || undefined,
+  };
+}
+
+/**
+ * The credentials for one resource: its own `connection`, field by field, over `settings` (the
+ * stack config), over the environment. `utho-tokens` takes them in the same order.
+ */
+export function resolveCredentials(
+  connection: ProviderSettings | undefined,
+  settings: ProviderSettings,
+): { apiKey: string | undefined; baseUrl: string | undefined } {
+  return {
+    apiKey: connection?.apiKey ?? settings.apiKey ?? environmentApiKey(),
+    baseUrl: connection?.baseUrl ?? settings.baseUrl ?? environmentBaseUrl(),
   };
 }
