@@ -15,6 +15,7 @@
  * token is not listed is looked for over the provider's settle window before it is concluded.
  */
 
+import { describe } from "../provider/errors";
 import { PRODUCTION_SETTLE, type SettleTiming } from "../provider/settle";
 import { UthoConfigError, UthoNotFoundError } from "../sdk/errors";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
@@ -230,7 +231,7 @@ export async function applyReconcile(project: PulumiProject, plan: ReconcilePlan
   } catch (error) {
     throw new UthoConfigError(
       `Stack ${plan.stack} cannot be written: a run is going on, or a killed run left its lock ` +
-        `(${error instanceof Error ? error.message.trim() : String(error)}). If no run is going on, run ` +
+        `(${describe(error).trim()}). If no run is going on, run ` +
         "`pulumi cancel` first. Nothing was revoked.",
       { cause: error },
     );

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { describe } from "../provider/errors";
 import { UthoConfigError } from "../sdk/errors";
 import { registerSecret } from "../sdk/redact";
 import { type Deployment, deploymentSchema, registerStateSecrets } from "./state";
@@ -26,8 +27,6 @@ export interface StackCredentials {
   baseUrl?: string;
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export class PulumiProject {
   private constructor(
     readonly dir: string,
@@ -44,7 +43,7 @@ export class PulumiProject {
     try {
       return new PulumiProject(dir, await LocalWorkspace.create({ workDir: dir }));
     } catch (error) {
-      throw new UthoConfigError(`Cannot run the Pulumi CLI for the project in ${dir}: ${messageOf(error)}`, {
+      throw new UthoConfigError(`Cannot run the Pulumi CLI for the project in ${dir}: ${describe(error)}`, {
         cause: error,
       });
     }
