@@ -115,10 +115,11 @@ export class TokenListings {
 
   /**
    * Ids that certainly predate a POST sent right after this resolves: every id listed or
-   * minted so far in this process. The first call waits for the first listing.
+   * minted so far in this process. The first call waits for the first listing, gathered like
+   * any shared listing, so that the first wave of creates shares it and POSTs together.
    */
   async knownIds(): Promise<KnownIds> {
-    await this.current();
+    if (!this.latest) await this.fresh("Utho's token list");
     const count = this.known.size;
     return { has: (id) => (this.known.get(id) ?? count) < count };
   }

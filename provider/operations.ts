@@ -6,15 +6,16 @@
  *
  * The host deserializes the provider once per process and calls `configure()` on it once; the
  * configured provider lives in `configured` below, the one module-level binding, and every
- * operation gets its context from it explicitly. It is built, and its module (with the HTTP
- * client, undici) loaded, by the first operation that calls Utho: a preview only checks and
- * diffs, and every `up` starts with one, in a provider process of its own.
+ * operation gets its context from it explicitly. It is built in `configure()`, before the
+ * engine sends any operation: built lazily by the first create instead, its loading (undici,
+ * ~0.1 s) held that create back while the rest of the first wave went ahead, and the wave's
+ * lookups no longer shared their listings (tests/e2e/request-counts.test.ts caught it).
  */
 import { setFlagsFromString } from "node:v8";
 import type * as pulumi from "@pulumi/pulumi";
 import { registerSecret } from "../sdk/redact";
 import { checkInputs } from "./check";
-import type * as Configured from "./configured";
+import { ConfiguredProvider } from "./configured";
 import {
   type CreateResult,
   createToken,
@@ -26,30 +27,26 @@ import {
 } from "./crud";
 import { diffToken } from "./diff";
 import { ApiTokenProviderError } from "./errors";
-import { type ProviderConfig, type ProviderSettings, settingsFromStack } from "./settings";
+import { type ProviderConfig, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
 
-/** Without a `configure()` call (an engine older than 3.139) the environment alone supplies credentials. */
-let settings: ProviderSettings = {};
-let configured: Configured.ConfiguredProvider | undefined;
+// This process is Pulumi's dynamic-provider host. undici parses HTTP with llhttp compiled to
+// WebAssembly, and after the first responses V8 recompiles it with its optimising tier in the
+// background: +34 MB of peak memory (bench/analysis.md) for a parser that reads a few hundred
+// small responses a run. Baseline-compiled WebAssembly is all it needs. (undici compiles its
+// parser at the first request, after this; JavaScript is unaffected.)
+setFlagsFromString("--liftoff-only");
 
-const provider = (): Configured.ConfiguredProvider => {
-  if (!configured) {
-    // This process is Pulumi's dynamic-provider host. undici parses HTTP with llhttp compiled to
-    // WebAssembly, and after the first responses V8 recompiles it with its optimising tier in
-    // the background: +34 MB of peak memory (bench/analysis.md) for a parser that reads a few
-    // hundred small responses a run. Baseline-compiled WebAssembly is all it needs. (Flags set
-    // before undici compiles its parser take effect; JavaScript is unaffected.)
-    setFlagsFromString("--liftoff-only");
-    const { ConfiguredProvider }: typeof Configured = require("./configured");
-    configured = new ConfiguredProvider(settings);
-  }
+let configured: ConfiguredProvider | undefined;
+
+/** Without a `configure()` call (an engine older than 3.139) the environment alone supplies credentials. */
+const provider = (): ConfiguredProvider => {
+  configured ??= new ConfiguredProvider();
   return configured;
 };
 
 export function configure(config: ProviderConfig): void {
-  settings = settingsFromStack(config);
-  configured = undefined;
+  configured = new ConfiguredProvider(settingsFromStack(config));
 }
 
 export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>) {

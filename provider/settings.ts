@@ -1,8 +1,6 @@
 /**
  * The provider's own settings, as the engine hands them to `configure()`, and the one order in
- * which credentials are taken. Kept apart from the configured provider, which brings the HTTP
- * client: a process that only checks and diffs (every preview) reads its settings without
- * loading undici.
+ * which credentials are taken (the provider's contexts and `utho-tokens` both use it).
  */
 import { environmentApiKey, environmentBaseUrl } from "../sdk/options";
 

@@ -93,29 +93,6 @@ describe("require from an installed copy", () => {
     expect(result.loaded.filter((file) => /[\\/]tests[\\/]/.test(file))).toEqual([]);
   });
 
-  it("the serialized provider configures, checks and diffs without loading the HTTP client", () => {
-    // Every preview is a provider process that does only this: it must not pay for undici.
-    const result = probe(`
-      (async () => {
-        const host = require(${JSON.stringify(`${PACKAGE_NAME}/dist/provider/host.js`)});
-        await host.configure({ config: { get: () => undefined } });
-        const checked = await host.check({}, { namePrefix: "ci", scope: "write" });
-        const diff = await host.diff("176300", { ...checked.inputs, createdAt: "x" }, checked.inputs);
-        console.log(JSON.stringify({
-          failures: checked.failures ?? [],
-          changes: diff.changes,
-          loaded: Object.keys(require.cache),
-        }));
-      })();
-    `) as { failures: unknown[]; changes: boolean; loaded: string[] };
-    expect(result.failures).toEqual([]);
-    expect(result.changes).toBe(false);
-    expect(result.loaded.filter((file) => /[\\/]node_modules[\\/]undici[\\/]/.test(file))).toEqual([]);
-    expect(
-      result.loaded.filter((file) => file.endsWith(`${path.sep}dist${path.sep}sdk${path.sep}client.js`)),
-    ).toEqual([]);
-  });
-
   it("/sdk exposes the client and its errors, not the internals", () => {
     const result = probe(`
       const sdk = require(${JSON.stringify(`${PACKAGE_NAME}/sdk`)});
