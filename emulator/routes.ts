@@ -68,7 +68,7 @@ function writeFlag(scope: TokenScope): "0" | "1" {
 }
 
 function listTokens(store: TokenStore, request: ApiRequest): Reply {
-  const api = store.list({ omitNewest: request.staleList }).map((token) => ({
+  const api = store.list({ lagging: request.staleList }).map((token) => ({
     id: token.id,
     name: token.name,
     write: writeFlag(token.scope),

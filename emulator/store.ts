@@ -69,6 +69,8 @@ function formatTimestamp(date: Date): string {
   return date.toISOString().slice(0, 19).replace("T", " ");
 }
 
+const infoOf = ({ id, name, scope, createdAt }: TokenInfo): TokenInfo => ({ id, name, scope, createdAt });
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The log beside a data file, holding the changes its snapshot does not have yet. */
@@ -157,6 +159,8 @@ export class TokenStore {
   private readonly rootHash: string;
   private readonly disk: { dataFile: string; journal: Journal } | undefined;
   private nextId: number;
+  /** The token of the most recent delete, which a lagging listing still shows. */
+  private lastDeleted: TokenInfo | undefined;
   /** After a failed compaction, the log length at which to try again. */
   private retryCompactionAt = 0;
 
@@ -207,20 +211,30 @@ export class TokenStore {
   }
 
   delete(id: string): boolean {
-    if (!this.tokens.has(id)) return false;
+    const record = this.tokens.get(id);
+    if (!record) return false;
     this.commit({ op: "delete", id });
+    this.lastDeleted = infoOf(record);
     return true;
   }
 
   /**
-   * Tokens in creation order. `omitNewest` answers as a lagging replica would: without the token from the
-   * most recent create (nextId - 1), if that token still exists.
+   * Tokens in creation order. `lagging` answers as a replica behind the latest changes would: without
+   * the token of the most recent create (nextId - 1), and still with the token of the most recent
+   * delete, so both a create and a delete can seem not to have happened yet.
    */
-  list(options: { omitNewest?: boolean } = {}): TokenInfo[] {
+  list(options: { lagging?: boolean } = {}): TokenInfo[] {
+    const live = [...this.tokens.values()].map(infoOf);
+    if (!options.lagging) return live;
     const newestId = String(this.nextId - 1);
-    return [...this.tokens.values()]
-      .filter((token) => !(options.omitNewest && token.id === newestId))
-      .map(({ id, name, scope, createdAt }) => ({ id, name, scope, createdAt }));
+    const stale = live.filter((token) => token.id !== newestId);
+    const ghost = this.lastDeleted;
+    if (ghost && ghost.id !== newestId) {
+      // Ids grow with creation order, so the ghost goes back where it was.
+      const at = stale.findIndex((token) => Number(token.id) > Number(ghost.id));
+      stale.splice(at === -1 ? stale.length : at, 0, ghost);
+    }
+    return stale;
   }
 
   /** Folds the log into the snapshot, so the next start reads one file; a failed write is a {@link UthoConfigError}. */

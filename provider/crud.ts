@@ -99,6 +99,8 @@ export async function updateToken(
 /**
  * Revokes the token. A 404 counts as deleted once a listing confirms the token is absent: a
  * wrong base URL answers 404 to everything, and must not make `destroy` forget live tokens.
+ * The list can lag behind a delete made elsewhere, so a token still listed is looked for over
+ * the settle window before the 404 is called wrong.
  */
 export async function deleteToken(ctx: ProviderContext, id: string, props: ApiTokenOutputs): Promise<void> {
   await ctx.requireAccount(id, props.accountId, "delete");
@@ -107,9 +109,17 @@ export async function deleteToken(ctx: ProviderContext, id: string, props: ApiTo
     ctx.listings.revoked(id);
   } catch (error) {
     if (!(error instanceof UthoNotFoundError)) throw error;
-    if ((await ctx.listings.fresh(`Utho's token list to confirm token ${id} is gone`)).byId.has(id)) {
+    const absent = await ctx.listings.watch({
+      waitingFor: `Utho's token list to confirm token ${id} is gone`,
+      see: (listing) => (listing.byId.has(id) ? undefined : { done: true }),
+      failed: (failure) => {
+        throw failure;
+      },
+    });
+    if (!("done" in absent)) {
       throw new ApiTokenProviderError(
-        `Deleting token ${id} returned 404, yet the token is still listed; check utho:baseUrl / UTHO_BASE_URL.`,
+        `Deleting token ${id} returned 404, yet Utho still listed the token ${ctx.settleSeconds} s later; ` +
+          "check utho:baseUrl / UTHO_BASE_URL.",
         { cause: error },
       );
     }

@@ -58,9 +58,14 @@ export interface Watch<T> {
 
 export type WatchOutcome<T> = { done: T } | { expired: true };
 
-/** The ids known at one moment: the ones that predate a POST sent after that moment. */
+/** The ids known at one moment, and so the tokens that predate a POST sent after that moment. */
 export interface KnownIds {
-  has(id: string): boolean;
+  /**
+   * True for an id known then, and for any id at or below the greatest id known then: Utho's ids
+   * only grow, so a token that first shows up later (a lagging listing, another process's
+   * create) with a smaller id was created before that moment and cannot be the POST's.
+   */
+  predates(id: string): boolean;
 }
 
 interface Watcher {
@@ -85,6 +90,8 @@ export class TokenListings {
    * nothing, where a copy per create would make a run of N creates copy O(N²) ids.
    */
   private readonly known = new Map<string, number>();
+  /** The greatest numeric id in `known`. */
+  private greatestKnown = Number.NEGATIVE_INFINITY;
   private readonly lastListedAt = new Map<string, number>();
   private readonly listingTimes: number[] = [];
   private readonly watchers = new Set<Watcher>();
@@ -121,11 +128,16 @@ export class TokenListings {
   async knownIds(): Promise<KnownIds> {
     if (!this.latest) await this.fresh("Utho's token list");
     const count = this.known.size;
-    return { has: (id) => (this.known.get(id) ?? count) < count };
+    const greatest = this.greatestKnown;
+    // A non-numeric id (never seen from Utho) compares false, leaving only the known set.
+    return { predates: (id) => (this.known.get(id) ?? count) < count || Number(id) <= greatest };
   }
 
   private learn(id: string): void {
-    if (!this.known.has(id)) this.known.set(id, this.known.size);
+    if (this.known.has(id)) return;
+    this.known.set(id, this.known.size);
+    const numeric = Number(id);
+    if (numeric > this.greatestKnown) this.greatestKnown = numeric;
   }
 
   /** Runs a POST, so that no shared listing is sent while it is in flight. */

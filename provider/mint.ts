@@ -11,9 +11,13 @@
  *    left alone). Once that has shown nothing is left, POST again (see {@link POST_RETRIES});
  *    after the last attempt, fail;
  * 3. find the id in the shared listings requested after the POST returned, until exactly one
- *    new token has our name and scope, persisting through failed listings (the token exists
- *    and only we know its secret); several candidates fail loudly rather than guess. Creates
- *    that finish together share that listing.
+ *    new token (not known before, and above every id known then: Utho's ids only grow) has our
+ *    name and scope, in two listings running for an explicit name, persisting through failed
+ *    listings (the token exists and only we know its secret); several candidates fail loudly
+ *    rather than guess. Creates that finish together share those listings.
+ *
+ * The facts about Utho this relies on are listed in the README ("Transient faults, and what
+ * the provider relies on").
  *
  * Mints of the same name and scope in one process (two resources of one program) run one
  * after the other, so each sees the other's token among the ids that existed before.
@@ -48,7 +52,7 @@ interface Wanted {
 }
 
 const isNewMatch = (wanted: Wanted, before: KnownIds) => (t: UthoApiToken) =>
-  !before.has(t.id) && t.name === wanted.name && t.scope === wanted.scope;
+  !before.predates(t.id) && t.name === wanted.name && t.scope === wanted.scope;
 
 /** True when Utho may have minted a token although the call failed. */
 function mayHaveMinted(error: unknown): boolean {
@@ -145,40 +149,62 @@ async function postOnce(
 
 /**
  * Finds the id of the token our POST minted: the one new token (an id not known before the
- * POST) with our name and scope, in a listing requested after the POST returned. Persists
- * through failed listings: the token exists and only we know its secret.
+ * POST, and above every id known then) with our name and scope, in a listing requested after
+ * the POST returned. Persists through failed listings: the token exists and only we know its
+ * secret. An explicit name may be another stack's too: a lagging listing that misses our token
+ * could show only theirs, so such a candidate must be the only one in two listings running.
  */
 async function identify(ctx: ProviderContext, wanted: Wanted, before: KnownIds): Promise<UthoApiToken> {
   let lastError: unknown;
+  let sighted: UthoApiToken | undefined;
   const outcome = await ctx.listings.watch<UthoApiToken>({
     waitingFor: `the new token "${wanted.name}" to appear in Utho's token list`,
     see: (listing) => {
       lastError = undefined;
       const candidates = listing.tokens.filter(isNewMatch(wanted, before));
-      if (candidates.length === 1) return { done: candidates[0] as UthoApiToken };
       if (candidates.length > 1) {
         throw new ApiTokenProviderError(
           `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
             `appeared at once (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
-            "told: another process created one with the same name, or Utho listed a token from an earlier " +
-            "failed attempt late. Delete the ones you do not recognise in the Utho console and run again.",
+            "told: another stack or process created one with the same name, or Utho listed a token from an " +
+            "earlier failed attempt late. None was revoked: check them with `utho-tokens audit --stack <each " +
+            "stack>`, revoke the ones no stack manages, and run again.",
         );
       }
+      const [candidate] = candidates;
+      if (candidate === undefined) {
+        sighted = undefined;
+        return undefined;
+      }
+      if (wanted.autoNamed || sighted?.id === candidate.id) return { done: candidate };
+      sighted = candidate;
       return undefined;
     },
     failed: (error) => {
-      if (error instanceof UthoAuthError) throw error;
+      if (error instanceof UthoAuthError) throw leftBehind(wanted, error);
       lastError = error;
     },
   });
   if ("done" in outcome) return outcome.done;
-  const reason = lastError
-    ? `listing tokens to find its id failed (${describe(lastError)})`
-    : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;
+  const reason = sighted
+    ? `only the last listing within ${ctx.settleSeconds} s showed it (id ${sighted.id}, unconfirmed)`
+    : lastError
+      ? `listing tokens to find its id failed (${describe(lastError)})`
+      : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;
   throw new ApiTokenProviderError(
     `Token "${wanted.name}" was minted, but ${reason}, so its id is unknown and it cannot be managed. ` +
       `Delete the token named "${wanted.name}" in the Utho console.`,
     { cause: lastError },
+  );
+}
+
+/** A mint that succeeded, then lost its credentials (401/403) before the token could be recorded. */
+function leftBehind(wanted: Wanted, error: unknown): ApiTokenProviderError {
+  return new ApiTokenProviderError(
+    `Token "${wanted.name}" was minted, but then Utho refused the provider's API key (${describe(error)}), ` +
+      `so its id is unknown and the state does not hold it. Fix the key, then revoke the token named ` +
+      `"${wanted.name}" in the Utho console (\`utho-tokens audit\` lists it as unmanaged).`,
+    { cause: error },
   );
 }
 

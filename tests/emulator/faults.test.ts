@@ -117,6 +117,17 @@ describe("stale-list", () => {
     });
   });
 
+  it("still shows the token of the most recent delete, in its place, as a replica behind that delete would", async () => {
+    await createToken(emulator, "first", "1");
+    const { id } = emulator.createTokenOutOfBand("deleted", "write");
+    await createToken(emulator, "third", "1");
+    await createToken(emulator, "newest", "1");
+    emulator.deleteTokenOutOfBand(id);
+    emulator.injectFault({ kind: "stale-list" });
+    expect((await listTokens(emulator)).map((token) => token.name)).toEqual(["first", "deleted", "third"]);
+    expect((await listTokens(emulator)).map((token) => token.name)).toEqual(["first", "third", "newest"]);
+  });
+
   it("omits nothing once the newest token is gone", async () => {
     await createToken(emulator, "older", "1");
     const { id } = emulator.createTokenOutOfBand("newest", "write");

@@ -190,6 +190,27 @@ describe("delete", () => {
     await expect(deleteToken(t.context(), id, outs)).resolves.toBeUndefined();
   });
 
+  it("counts a 404 as deleted when a list lagging behind the delete still shows the token a while", async () => {
+    const { id, outs } = await create(inputs);
+    await create({ name: "newer", scope: "read" });
+    emulator.current.deleteTokenOutOfBand(id);
+    // The next two listings still show the deleted token, as a replica behind the delete would.
+    emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
+    emulator.current.resetRequests();
+    await expect(deleteToken(t.context(), id, outs)).resolves.toBeUndefined();
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(3);
+  });
+
+  it("does not count a 404 as deleted when the token is still listed a whole settle window later", async () => {
+    const { id, outs } = await create(inputs);
+    await create({ name: "newer", scope: "read" });
+    emulator.current.deleteTokenOutOfBand(id);
+    emulator.current.injectFault({ kind: "stale-list", method: "GET", times: Number.POSITIVE_INFINITY });
+    await expect(deleteToken(t.context(), id, outs)).rejects.toThrow(
+      `Deleting token ${id} returned 404, yet Utho still listed the token 7.8 s later`,
+    );
+  });
+
   it("does not count a 404 as deleted when the token is still listed (a wrong base URL)", async () => {
     const { id, outs } = await create(inputs);
     // Every path under this prefix is unknown to the emulator, so it answers 404 to all of them.

@@ -22,9 +22,11 @@ describe("mintToken", () => {
     const minted = await mint();
     expect(minted.id).not.toBe(older.id);
     expect(emulator.current.listTokens().map((t) => t.id)).toEqual([older.id, minted.id]);
+    // An explicit name may be another stack's: the one candidate is confirmed by a second listing.
     expect(requestLog(emulator.current)).toEqual([
       "GET /v2/api 200",
       "POST /v2/api/generate 200",
+      "GET /v2/api 200",
       "GET /v2/api 200",
     ]);
     expect(await authenticates(minted.token)).toBe(true);
@@ -34,7 +36,7 @@ describe("mintToken", () => {
     emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
     const minted = await mint();
     expect(emulator.current.listTokens().map((t) => t.id)).toEqual([minted.id]);
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(3);
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(4);
   });
 
   it("after a lost response, revokes the auto-named token whose secret it never saw, then mints again", async () => {
@@ -120,6 +122,7 @@ describe("mintToken", () => {
       "GET /v2/api 200",
       "GET /v2/api 200",
       "GET /v2/api 200",
+      "GET /v2/api 200",
     ]);
   });
 
@@ -164,7 +167,36 @@ describe("mintToken", () => {
       "GET /v2/api 200",
       "POST /v2/api/generate 200",
       "GET /v2/api 200",
+      "GET /v2/api 200",
     ]);
+  });
+
+  it("never pairs its secret with another stack's same-named token that a lagging list showed alone", async () => {
+    // Another stack's token, created just before this mint, which the lagging first listing misses.
+    const theirs = emulator.current.createTokenOutOfBand("ci-deployer", "write");
+    // The first listing misses theirs (the newest then); the one after the POST misses ours.
+    emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
+    await expect(mint()).rejects.toThrow(
+      new RegExp(`2 new tokens with that name and scope appeared at once \\(ids ${theirs.id}, \\d+\\)`),
+    );
+    // Neither was revoked: the run cannot prove which one is its own.
+    expect(emulator.current.listTokens()).toHaveLength(2);
+  });
+
+  it("says which token is left behind when the key is refused right after the mint", async () => {
+    // The provider's key is a Write token that someone revokes the moment the mint returns.
+    const key = emulator.current.createTokenOutOfBand("provider-key", "write");
+    const utho = clientFor(emulator.current, { apiKey: key.secret });
+    const create = utho.apiTokens.create.bind(utho.apiTokens);
+    utho.apiTokens.create = async (params) => {
+      const result = await create(params);
+      emulator.current.deleteTokenOutOfBand(key.id);
+      return result;
+    };
+    await expect(mint(utho)).rejects.toThrow(
+      /Token "ci-deployer" was minted, but then Utho refused the provider's API key .*revoke the token named "ci-deployer"/,
+    );
+    expect(emulator.current.listTokens().map((t) => t.name)).toEqual(["ci-deployer"]);
   });
 
   it("does not retry a definite refusal (403 for a read-only key)", async () => {
@@ -265,5 +297,24 @@ describe("many concurrent creates in one process", () => {
     } finally {
       await stale.close();
     }
+  });
+});
+
+describe("the ids known before a POST", () => {
+  it("count every id at or below the greatest one known as older, for Utho's ids only grow", async () => {
+    const first = emulator.current.createTokenOutOfBand("first", "read");
+    const second = emulator.current.createTokenOutOfBand("second", "read");
+    emulator.current.deleteTokenOutOfBand(first.id);
+    const { listings } = contextAround(clientFor(emulator.current)).context;
+    const before = await listings.knownIds();
+    expect(before.predates(second.id)).toBe(true);
+    // Never listed here, yet older than a listed id: created before this moment.
+    expect(before.predates(first.id)).toBe(true);
+    expect(before.predates(String(Number(second.id) + 1))).toBe(false);
+    // A snapshot does not move: ids learned later do not count for it.
+    const third = emulator.current.createTokenOutOfBand("third", "read");
+    await listings.fresh("a later listing");
+    expect(before.predates(third.id)).toBe(false);
+    expect((await listings.knownIds()).predates(third.id)).toBe(true);
   });
 });
