@@ -28,10 +28,10 @@ export const MISSING_CREDENTIALS_MESSAGE =
 /** A retry the user would notice (a long backoff or a Retry-After), said in words. */
 function describeRetry(event: RetryEvent): string {
   const why = event.retryAfter ? "as Utho's Retry-After asks" : "backing off";
-  return (
-    `${event.reason}; retrying in ${seconds(event.delayMs)} s, ${why} ` +
-    `(retry ${event.retry} of ${event.maxRetries})`
-  );
+  const which = event.rateLimited
+    ? `rate limited for ${seconds(event.rateLimited.waitedMs)} s of at most ${seconds(event.rateLimited.budgetMs)} s`
+    : `retry ${event.retry} of ${event.maxRetries}`;
+  return `${event.reason}; retrying in ${seconds(event.delayMs)} s, ${why} (${which})`;
 }
 
 export class ConfiguredProvider {

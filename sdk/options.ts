@@ -22,7 +22,7 @@ export interface UthoClientOptions {
    * Per-attempt timeout, from the moment the request has a connection: sending it, the response
    * headers and the whole body. Time spent queued for a free connection of the dispatcher does not
    * count; connecting is bounded by the dispatcher's connect timeout (undici's default: 10 s).
-   * @default 30000
+   * @default process.env.UTHO_TIMEOUT_MS, then 30000
    */
   timeoutMs?: number;
   /**
@@ -58,6 +58,11 @@ export interface RetryEvent {
   /** Whether the delay is the server's `Retry-After` rather than the client's backoff. */
   retryAfter: boolean;
   reason: string;
+  /**
+   * Set for a 429 retried within the rate-limit budget (not counted in `retry` of `maxRetries`):
+   * the time waited out for 429s so far, this wait included, and the budget.
+   */
+  rateLimited?: { waitedMs: number; budgetMs: number };
 }
 
 export const DEFAULT_BASE_URL = "https://api.utho.com/v2";
@@ -84,6 +89,18 @@ const nonEmpty = (value: string | undefined): string | undefined => (value?.trim
 /** The API key from the environment: UTHO_API_KEY, else UTHO_TOKEN (an empty one counts as unset). */
 export function environmentApiKey(): string | undefined {
   return nonEmpty(process.env.UTHO_API_KEY) ?? nonEmpty(process.env.UTHO_TOKEN);
+}
+
+/** The per-attempt timeout from the environment, UTHO_TIMEOUT_MS, if set; anything but a whole number >= 1 is refused. */
+export function environmentTimeoutMs(): number | undefined {
+  const raw = nonEmpty(process.env.UTHO_TIMEOUT_MS);
+  if (raw === undefined) return undefined;
+  if (!/^\s*\d+\s*$/.test(raw) || Number(raw) < 1) {
+    throw new UthoConfigError(
+      `Invalid UTHO_TIMEOUT_MS: must be a whole number of milliseconds >= 1, got "${raw}"`,
+    );
+  }
+  return Number(raw);
 }
 
 /** The base URL from the environment, UTHO_BASE_URL, if set. */
@@ -138,7 +155,12 @@ export function resolveOptions(options: UthoClientOptions, defaultUserAgent: str
   return {
     apiKey: resolveApiKey(options.apiKey),
     baseUrl: resolveBaseUrl(options.baseUrl),
-    timeoutMs: positiveInteger("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, 1),
+    timeoutMs: positiveInteger(
+      "timeoutMs",
+      options.timeoutMs,
+      environmentTimeoutMs() ?? DEFAULT_TIMEOUT_MS,
+      1,
+    ),
     maxRetries: positiveInteger("maxRetries", options.maxRetries, DEFAULT_MAX_RETRIES, 0),
     userAgent: options.userAgent ?? defaultUserAgent,
     onRetry: options.onRetry,

@@ -12,6 +12,12 @@ export interface RetryDelays {
   maxMs: number;
   /** Ceiling for a server's Retry-After; a longer hint is clamped to it. @default 60000 */
   maxRetryAfterMs: number;
+  /**
+   * How long one request may wait out 429 answers, over and above `maxRetries`: a 429 means
+   * the rate limiter turned the request away untouched, so a storm of them should slow a run,
+   * not fail it. Each such wait counts at least `baseMs`. @default 120000
+   */
+  rateLimitBudgetMs: number;
   /** Random source for jitter, injectable for deterministic tests. */
   random: () => number;
   /** How a wait is made; tests inject one that records the delay and returns at once. */
@@ -22,6 +28,7 @@ export const DEFAULT_RETRY_DELAYS: RetryDelays = {
   baseMs: 500,
   maxMs: 8_000,
   maxRetryAfterMs: 60_000,
+  rateLimitBudgetMs: 120_000,
   random: Math.random,
   sleep: (ms) => sleep(ms),
 };

@@ -244,7 +244,10 @@ function outcomeOf<S extends z.ZodType>(
   };
 }
 
-/** Sends a request with retries and returns the validated body. */
+/**
+ * Sends a request with retries and returns the validated body. A 429 is retried without
+ * counting against `maxRetries` while the waits for 429s stay within `rateLimitBudgetMs`.
+ */
 export async function send<S extends z.ZodType>(
   settings: TransportSettings,
   method: HttpMethod,
@@ -253,21 +256,37 @@ export async function send<S extends z.ZodType>(
   body?: unknown,
 ): Promise<z.output<S>> {
   const req: RequestDescription = { method, path };
-  for (let retry = 0; ; retry++) {
+  const delays = settings.retryDelays;
+  let retries = 0;
+  let rateLimits = 0;
+  let rateLimitedMs = 0;
+  for (;;) {
     const result = await attempt(settings, req, body);
     const outcome = "error" in result ? result : outcomeOf(settings, req, result.response, schema);
     if ("value" in outcome) return outcome.value;
     const retryAfterMs = "retryAfterMs" in outcome ? outcome.retryAfterMs : undefined;
-    if (retry >= settings.maxRetries || !shouldRetry(method, outcome.failure)) throw outcome.error;
-    const delayMs = retryDelayMs(retry + 1, retryAfterMs, settings.retryDelays);
+    if (!shouldRetry(method, outcome.failure)) throw outcome.error;
+    const limited = outcome.failure.kind === "status" && outcome.failure.status === 429;
+    let delayMs = limited ? retryDelayMs(rateLimits + 1, retryAfterMs, delays) : 0;
+    const charged = Math.max(delayMs, delays.baseMs);
+    const withinBudget = limited && rateLimitedMs + charged <= delays.rateLimitBudgetMs;
+    if (withinBudget) {
+      rateLimits += 1;
+      rateLimitedMs += charged;
+    } else {
+      if (retries >= settings.maxRetries) throw outcome.error;
+      retries += 1;
+      if (!limited) delayMs = retryDelayMs(retries, retryAfterMs, delays);
+    }
     settings.onRetry?.({
       ...req,
-      retry: retry + 1,
+      retry: withinBudget ? rateLimits : retries,
       maxRetries: settings.maxRetries,
       delayMs,
       retryAfter: retryAfterMs !== undefined,
       reason: outcome.error.message,
+      ...(withinBudget && { rateLimited: { waitedMs: rateLimitedMs, budgetMs: delays.rateLimitBudgetMs } }),
     });
-    await settings.retryDelays.sleep(delayMs);
+    await delays.sleep(delayMs);
   }
 }

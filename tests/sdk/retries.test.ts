@@ -10,6 +10,7 @@ import {
   UthoResponseError,
   UthoTimeoutError,
 } from "../../sdk";
+import type { RetryEvent } from "../../sdk/options";
 import { clientFor, FAST_RETRY_DELAYS, requestLog, useEmulator, waitFor } from "../support/emulator";
 
 const emulator = useEmulator({ slowMs: 400 });
@@ -74,7 +75,26 @@ describe("GET and DELETE retry on transient failures", () => {
     expect(error).toBeInstanceOf(UthoRateLimitError);
     // Utho said 1 s; the test client caps Retry-After at 5 ms.
     expect(error).toMatchObject({ code: "UTHO_RATE_LIMITED", retryAfterMs: 5 });
-    expect(emulator.current.countRequests()).toBe(2);
+    // Three waits of 5 ms fill the 15 ms rate-limit budget, then the one retry maxRetries allows.
+    expect(emulator.current.countRequests()).toBe(5);
+  });
+
+  it("a 429 storm is waited out within the rate-limit budget, however many retries that takes", async () => {
+    emulator.current.injectFault({ kind: "429", times: 40 });
+    const events: RetryEvent[] = [];
+    const tokens = await clientFor(emulator.current, {
+      maxRetries: 1,
+      retryDelays: { ...FAST_RETRY_DELAYS, rateLimitBudgetMs: 1_000 },
+      onRetry: (event) => events.push(event),
+    }).apiTokens.list();
+    expect(tokens).toEqual([]);
+    expect(emulator.current.countRequests()).toBe(41);
+    expect(events.at(-1)).toMatchObject({
+      retry: 40,
+      maxRetries: 1,
+      retryAfter: true,
+      rateLimited: { waitedMs: 200, budgetMs: 1_000 },
+    });
   });
 
   it("a GET that times out is retried maxRetries times, then reported as UthoTimeoutError", async () => {

@@ -3,7 +3,14 @@ import { type EmulatorOptions, type RunningEmulator, startEmulator } from "../..
 import { UthoClient, type UthoClientOptions } from "../../sdk";
 
 /** Delays small enough that retry tests finish in milliseconds, large enough to be real waits. */
-export const FAST_RETRY_DELAYS = { baseMs: 1, maxMs: 4, maxRetryAfterMs: 5, random: () => 0.5 };
+export const FAST_RETRY_DELAYS = {
+  baseMs: 1,
+  maxMs: 4,
+  maxRetryAfterMs: 5,
+  // Three 429s fit in it, as the production budget fits a long storm.
+  rateLimitBudgetMs: 15,
+  random: () => 0.5,
+};
 
 export function clientFor(emulator: RunningEmulator, options: UthoClientOptions = {}): UthoClient {
   return new UthoClient({
