@@ -57,7 +57,8 @@ const isNewMatch = (wanted: Wanted, before: KnownIds) => (t: UthoApiToken) =>
 /** True when Utho may have minted a token although the call failed. */
 function mayHaveMinted(error: unknown): boolean {
   if (error instanceof UthoConnectionError) return error.mayHaveCommitted;
-  if (error instanceof UthoApiError) return error.status === 408 || error.status >= 500;
+  // A 2xx that says it failed contradicts itself: it may have minted too.
+  if (error instanceof UthoApiError) return error.status === 408 || error.status >= 500 || error.status < 300;
   // A 2xx whose body could not be read may well have minted one.
   return error instanceof UthoResponseError;
 }

@@ -38,7 +38,10 @@ export type AttemptFailure =
   | { kind: "status"; status: number }
   /** `sent`: the request left this process, so the server may have acted on it. */
   | { kind: "connection"; sent: boolean }
-  /** A 2xx whose body is not JSON, typically a gateway's HTML page: the server may have acted. */
+  /**
+   * A 2xx whose body is not JSON (typically a gateway's HTML page), says it failed (`status`
+   * not "success") or has an unexpected shape: the server may have acted.
+   */
   | { kind: "malformed" };
 
 /**

@@ -226,7 +226,16 @@ function outcomeOf<S extends z.ZodType>(
 ): Outcome<z.output<S>> {
   if (response.status >= 200 && response.status < 300) {
     const json = parseJson(response.text);
-    if (json.ok) return { value: decodeSuccess(req, response, json.value, schema) };
+    if (json.ok) {
+      try {
+        return { value: decodeSuccess(req, response, json.value, schema) };
+      } catch (error) {
+        // A success that says it failed, or is not what was asked for: like a garbled body, the
+        // server may have acted, so only an idempotent request asks again.
+        if (!(error instanceof UthoApiError || error instanceof UthoResponseError)) throw error;
+        return { error, failure: { kind: "malformed" } };
+      }
+    }
     const contentType = headerValue(response.headers, "content-type") ?? "no content type";
     return {
       error: new UthoResponseError(req, response.status, `response body is not JSON (${contentType})`),

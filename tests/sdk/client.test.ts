@@ -80,14 +80,20 @@ describe("UthoClient against the emulator", () => {
     expect(inspect(error)).not.toContain(secret);
   });
 
-  it("treats a 2xx body with status error as an error, without retrying", async () => {
-    emulator.current.injectFault({ kind: "status-error", method: "GET" });
+  it("treats a 2xx body with status error as an error: a GET asks again, a POST does not", async () => {
+    emulator.current.injectFault({ kind: "status-error", method: "GET", times: Number.POSITIVE_INFINITY });
     const error = await clientFor(emulator.current)
       .apiTokens.list()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UthoApiError);
     expect(error).toMatchObject({ code: "UTHO_API_ERROR", status: 200, uthoMessage: expect.any(String) });
-    expect(requestLog(emulator.current)).toEqual(["GET /v2/api 200"]);
+    expect(requestLog(emulator.current)).toEqual(Array(4).fill("GET /v2/api 200"));
+    emulator.current.clearFaults();
+    emulator.current.injectFault({ kind: "status-error", method: "POST" });
+    await expect(
+      clientFor(emulator.current).apiTokens.create({ name: "x", scope: "read" }),
+    ).rejects.toMatchObject({ code: "UTHO_API_ERROR", status: 200 });
+    expect(emulator.current.countRequests("POST")).toBe(1);
   });
 
   it("names a non-JSON body in a UthoResponseError", async () => {

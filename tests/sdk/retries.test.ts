@@ -231,7 +231,8 @@ describe("response validation (shapes the emulator never produces, so MockAgent 
       .get("https://api.utho.com")
       .intercept({ path: "/v2/api", method: "GET" })
       .reply(reply.status, JSON.stringify(reply.body), { headers: { "content-type": "application/json" } })
-      .times(reply.times ?? 1);
+      // Enough for the first attempt and every retry: a failing body of a GET is asked for again.
+      .times(reply.times ?? 4);
     return new UthoClient({ apiKey: "k", dispatcher: agent, retryDelays: { baseMs: 1, maxMs: 1 } });
   }
 
