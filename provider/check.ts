@@ -7,24 +7,49 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { resolveBaseUrl } from "../sdk/options";
-import { tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
+import { ruleProblem, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
 import { autoName } from "./naming";
 import { type CheckedInputs, UNKNOWN } from "./types";
 
 /** `schema`, or the engine's placeholder for a value not known yet (preview). `schema` comes last. */
 const orUnknown = <S extends z.ZodType>(schema: S) => z.union([z.literal(UNKNOWN), schema]);
 
-const secretText = z.string().regex(/^\S+$/, "must be a token secret: not empty, no whitespace");
+const secretText = z
+  .string("must be a string")
+  .regex(/^\S+$/, "must be a token secret: not empty, no whitespace");
+
+/** A token id as a string, or Utho's id as the whole number a program may hold it as. */
+const adoptIdSchema = z.unknown().transform((value, ctx): string => {
+  if (typeof value === "number") {
+    if (Number.isSafeInteger(value) && value >= 0) return String(value);
+    ctx.addIssue({ code: "custom", message: "must be a whole number >= 0 or a string", input: value });
+    return z.NEVER;
+  }
+  const rule = ruleProblem(tokenIdSchema, value);
+  if (rule === undefined) return value as string;
+  ctx.addIssue({ code: "custom", message: rule, input: value });
+  return z.NEVER;
+});
 
 const adoptSchema = z
-  .object({
-    id: z.union([z.number().int().nonnegative().transform(String), tokenIdSchema]).optional(),
-    token: secretText.optional(),
-  })
+  .object(
+    { id: adoptIdSchema.optional(), token: secretText.optional() },
+    "must be an object with id and/or token",
+  )
   .strict();
 
 /** A base URL as the SDK accepts it; the message never echoes the value (it may hold a pasted key). */
-const baseUrlSchema = z.string().superRefine((value, ctx) => {
+const baseUrlSchema = z.string("must be a string").superRefine((value, ctx) => {
+  // An empty one would not mean "the provider's": the client would fall back to UTHO_BASE_URL
+  // or Utho's production URL, past the provider's `utho:baseUrl`.
+  if (value.trim() === "") {
+    ctx.addIssue({
+      code: "custom",
+      message: "must not be empty (omit it to use the provider's)",
+      input: value,
+    });
+    return;
+  }
   try {
     resolveBaseUrl(value);
   } catch (error) {
@@ -34,13 +59,30 @@ const baseUrlSchema = z.string().superRefine((value, ctx) => {
 });
 
 const connectionSchema = z
-  .object({ apiKey: secretText.optional(), baseUrl: baseUrlSchema.optional() })
+  .object(
+    { apiKey: secretText.optional(), baseUrl: baseUrlSchema.optional() },
+    "must be an object with apiKey and/or baseUrl",
+  )
   .strict()
   .refine((c) => c.apiKey !== undefined || c.baseUrl !== undefined, {
     message: "must set apiKey, baseUrl or both",
     // An unknown property is the mistake to report, not the emptiness that follows from it.
     when: (payload) => payload.issues.length === 0,
   });
+
+const ROTATION_MAX_LENGTH = 256;
+
+/** Counted in code points, like a name: an emoji is one character. */
+const rotationSchema = z.string("must be a string").superRefine((value, ctx) => {
+  const length = [...value].length;
+  if (length > ROTATION_MAX_LENGTH) {
+    ctx.addIssue({
+      code: "custom",
+      message: `must be at most ${ROTATION_MAX_LENGTH} characters (it has ${length})`,
+      input: value,
+    });
+  }
+});
 
 /** What each object accepts, for the message about an unknown property. */
 const ACCEPTED: Record<string, string> = {
@@ -55,11 +97,11 @@ const inputSchema = z
     // Least privilege by default.
     scope: orUnknown(tokenScopeSchema).default("read"),
     adopt: orUnknown(adoptSchema).optional(),
-    rotation: z.string().max(256, "must be at most 256 characters").optional(),
+    rotation: rotationSchema.optional(),
     connection: orUnknown(connectionSchema).optional(),
-    namePrefix: z.string().optional(),
-    autoNamed: z.boolean().optional(),
-    __provider: z.string().optional(),
+    namePrefix: z.string("must be a string").optional(),
+    autoNamed: z.boolean("must be a boolean").optional(),
+    __provider: z.string("must be a string").optional(),
   })
   .strict();
 

@@ -86,8 +86,16 @@ function reportingDispatch(dispatcher: Dispatcher, onDispatched: () => void): Di
   );
 }
 
-/** A failed attempt that did not time out: `dispatched` says whether it ever had a connection. */
-function connectionFailure(req: RequestDescription, cause: unknown, dispatched: boolean): Attempt {
+/**
+ * A failed attempt that did not time out: `dispatched` says whether it ever had a connection.
+ * A connect failure names the host (never the whole URL), so a mistyped base URL shows.
+ */
+function connectionFailure(
+  req: RequestDescription,
+  cause: unknown,
+  dispatched: boolean,
+  host: string,
+): Attempt {
   const code = errorCode(cause);
   const connectCode = code !== undefined && NOT_SENT_CODES.has(code);
   // Never handed to a connection (its connect failed, or the dispatcher was closed or destroyed
@@ -97,7 +105,7 @@ function connectionFailure(req: RequestDescription, cause: unknown, dispatched: 
   const detail = sent
     ? `connection lost before a response${suffix}`
     : connectCode
-      ? `could not connect${suffix}`
+      ? `could not connect to ${host}${suffix}`
       : `request never sent: it got no connection${suffix}`;
   return {
     error: new UthoConnectionError(req, detail, sent, { cause }),
@@ -147,7 +155,7 @@ async function attempt(
         failure: { kind: "connection", sent: true },
       };
     }
-    return connectionFailure(req, cause, state.dispatched);
+    return connectionFailure(req, cause, state.dispatched, url.host);
   } finally {
     clearTimeout(state.timer);
   }

@@ -112,7 +112,7 @@ describe("check", () => {
     ["long name", { name: "n".repeat(65) }, "name", /name: must be at most 64 characters/],
     ["control character", { name: "bad\tname" }, "name", /name: must not contain control characters/],
     ["unknown property", { scopes: "read" }, "scopes", /unknown property "scopes"/],
-    ["numeric rotation", { rotation: 3 }, "rotation", /rotation: Invalid input: expected string/],
+    ["numeric rotation", { rotation: 3 }, "rotation", /^rotation: must be a string$/],
     [
       "unknown adopt property",
       { name: "a", adopt: { idd: "1" } },
