@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { UthoConfigError } from "../sdk/errors";
 import { parseCliArgs, USAGE } from "./cli-args";
 import { type RecordedRequest, startEmulator } from "./index";
@@ -43,7 +46,10 @@ async function main(): Promise<void> {
   process.on("SIGTERM", shutdown);
 
   if (command.options.rootKey === undefined) {
-    process.stderr.write(`utho-emulator: generated root key: ${running.rootKey}\n`);
+    // The key goes to a file only this user can read, never to the log, which people paste.
+    const keyFile = join(mkdtempSync(join(tmpdir(), "utho-emulator-")), "root-key");
+    writeFileSync(keyFile, `${running.rootKey}\n`, { mode: 0o600 });
+    process.stderr.write(`utho-emulator: generated a root key, in ${keyFile} (readable by you only)\n`);
   }
   // Line 1 of stdout is the contract with scripts that start the emulator: nothing may precede it, and
   // it comes last, so whoever sees it may already send requests and signals.

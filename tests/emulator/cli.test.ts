@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { DEFAULT_RANDOM_FAULTS, type EmulatorOptions, startEmulator } from "../../emulator";
 import { parseCliArgs } from "../../emulator/cli-args";
 import { UthoConfigError } from "../../sdk/errors";
@@ -105,15 +105,22 @@ describe("the emulator CLI", () => {
     expect((await call(fromFlag, "GET", "/api", { key: "env-key" })).status).toBe(401);
   });
 
-  it("generates a root key when none is given and prints it on stderr only", async () => {
+  it("generates a root key when none is given, writes it to a file only its user can read, and never logs it", async () => {
     const cli = await startCli([]);
-    const keyLine = /generated root key: (\S+)\n/;
-    // stderr and stdout are separate pipes: the key may arrive after the URL.
+    const keyLine = /generated a root key, in (\S+) \(readable by you only\)\n/;
+    // stderr and stdout are separate pipes: the line may arrive after the URL.
     await eventually(() => keyLine.test(cli.stderr()));
-    const generated = keyLine.exec(cli.stderr())?.[1];
+    const keyFile = keyLine.exec(cli.stderr())?.[1] as string;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const generated = readFileSync(keyFile, "utf8").trim();
     expect(generated).toMatch(/^[0-9a-f]{64}$/);
     expect((await call(cli, "GET", "/api", { key: generated })).status).toBe(200);
     expect(cli.stdout()).toBe(`${cli.baseUrl}\n`);
+    cli.child.kill("SIGTERM");
+    await cli.exited;
+    expect(cli.stderr()).toMatch(/ GET \/v2\/api 200 /);
+    expect(cli.stderr()).not.toContain(generated);
+    rmSync(dirname(keyFile), { recursive: true, force: true });
   });
 
   it("logs injected faults", async () => {
