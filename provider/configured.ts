@@ -34,6 +34,18 @@ function describeRetry(event: RetryEvent): string {
   return `${event.reason}; retrying in ${seconds(event.delayMs)} s, ${why} (${which})`;
 }
 
+/** How often a long run of short 429 waits is reported: at 2 s of waiting, then every 10 s. */
+const RATE_LIMIT_REPORT_EVERY_MS = 10_000;
+
+/** True when this 429 wait takes a request's time spent rate limited past a reporting mark. */
+function longRateLimit(event: RetryEvent): boolean {
+  if (!event.rateLimited) return false;
+  const after = event.rateLimited.waitedMs;
+  const before = after - event.delayMs;
+  const mark = (ms: number) => (ms < REPORTED_WAIT_MS ? 0 : 1 + Math.floor(ms / RATE_LIMIT_REPORT_EVERY_MS));
+  return mark(after) > mark(before);
+}
+
 export class ConfiguredProvider {
   private readonly contexts = new Map<string, ProviderContext>();
   private readonly settle: SettleTiming;
@@ -61,7 +73,7 @@ export class ConfiguredProvider {
         apiKey,
         baseUrl,
         onRetry: (event) => {
-          if (event.delayMs >= REPORTED_WAIT_MS) this.report(describeRetry(event));
+          if (event.delayMs >= REPORTED_WAIT_MS || longRateLimit(event)) this.report(describeRetry(event));
         },
       });
       context = new ProviderContext(client, this.settle, this.report);

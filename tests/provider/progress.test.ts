@@ -29,7 +29,19 @@ it("reports a Retry-After of 2 s or more, saying which call waits and why", asyn
   await t.context().client.apiTokens.list();
   expect(t.waits).toEqual([3000]);
   expect(t.reports).toEqual([
-    "Utho API GET api failed with HTTP 429: Too Many Requests; retrying in 3.0 s, as Utho's Retry-After asks (retry 1 of 3)",
+    "Utho API GET api failed with HTTP 429: Too Many Requests; retrying in 3.0 s, as Utho's Retry-After asks (rate limited for 3.0 s of at most 120.0 s)",
+  ]);
+});
+
+it("reports a storm of short 429 waits once it adds up to 2 s, then every 10 s", async () => {
+  const t = providerRecordingRetries(1_000);
+  emulator.current.injectFault({ kind: "429", method: "GET", path: "/v2/api", times: 25 });
+  await t.context().client.apiTokens.list();
+  expect(t.waits).toEqual(Array(25).fill(1000));
+  expect(t.reports.map((r) => /\(rate limited for ([\d.]+) s of at most 120\.0 s\)$/.exec(r)?.[1])).toEqual([
+    "2.0",
+    "10.0",
+    "20.0",
   ]);
 });
 
