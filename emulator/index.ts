@@ -34,6 +34,11 @@ export interface RunningEmulator {
   createTokenOutOfBand(name: string, scope: TokenScope): { id: string; secret: string };
   deleteTokenOutOfBand(id: string): boolean;
   listTokens(): TokenInfo[];
+  /**
+   * The id of the live token a secret belongs to (undefined for the root key, a revoked token or
+   * anything else): lets a test prove that a secret was paired with its own token's id.
+   */
+  tokenIdOf(secret: string): string | undefined;
   /** Closes the server and every open connection, including ones stalled by faults. Idempotent. */
   close(): Promise<void>;
 }
@@ -105,6 +110,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       store.create(parseInput("name", tokenNameSchema, name), parseInput("scope", tokenScopeSchema, scope)),
     deleteTokenOutOfBand: (id) => store.delete(id),
     listTokens: () => store.list(),
+    tokenIdOf: (secret) => store.idOf(secret),
     // Once closing, every call gets the same promise: a second `server.close` would fail.
     close: () =>
       (closing ??= new Promise<void>((resolve, reject) => {

@@ -197,6 +197,12 @@ export class TokenStore {
     return id === undefined ? undefined : this.tokens.get(id)?.scope;
   }
 
+  /** The id of the live token whose secret this is; undefined for the root key and anything else. */
+  idOf(secret: string): string | undefined {
+    const id = this.idsByHash.get(hashSecret(secret));
+    return id !== undefined && this.tokens.has(id) ? id : undefined;
+  }
+
   create(name: string, scope: TokenScope): { id: string; secret: string } {
     const secret = generateSecret();
     const token: TokenRecord = {
