@@ -21,6 +21,13 @@ export interface ProviderOptions extends ProviderSettings {
   report?: Reporter;
 }
 
+/**
+ * The provider runs unattended in pipelines, where a red run costs a person's time: its GETs
+ * and DELETEs ride out a longer spell of failures than the SDK's default 3 retries (a POST is
+ * still never repeated blindly; see `mint.ts` for how a failed create is tried again).
+ */
+export const PROVIDER_MAX_RETRIES = 5;
+
 export const MISSING_CREDENTIALS_MESSAGE =
   "Missing Utho credentials for the ApiToken provider: set the stack config with " +
   "`pulumi config set --secret utho:apiKey <key>`, or the UTHO_API_KEY (or UTHO_TOKEN) environment variable.";
@@ -69,6 +76,7 @@ export class ConfiguredProvider {
     let context = this.contexts.get(key);
     if (!context) {
       const client = new UthoClient({
+        maxRetries: PROVIDER_MAX_RETRIES,
         ...this.options.client,
         apiKey,
         baseUrl,
