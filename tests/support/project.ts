@@ -73,7 +73,14 @@ export interface OpenOptions {
 /** The parts of `pulumi stack export` the tests read. */
 export interface StateExport {
   deployment: {
-    resources?: { type: string; urn: string; id?: string; outputs?: Record<string, unknown> }[];
+    resources?: {
+      type: string;
+      urn: string;
+      id?: string;
+      outputs?: Record<string, unknown>;
+      /** Set on a replaced resource until its delete has run. */
+      delete?: boolean;
+    }[];
     pending_operations?: unknown[];
   };
 }
@@ -140,13 +147,13 @@ export async function openProject(
     // TypeScript programs (the examples) are type-checked by `npm run typecheck`; here they only
     // need transpiling, which saves ts-node's type check on every CLI run.
     PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-    ...options.env,
   };
   for (const name of ["UTHO_API_KEY", "UTHO_TOKEN", "UTHO_BASE_URL"]) delete env[name];
   if (credentials === "env") {
     env.UTHO_API_KEY = emulator.rootKey;
     env.UTHO_BASE_URL = emulator.baseUrl;
   }
+  Object.assign(env, options.env);
 
   const transcript: string[] = [];
   const pulumi: E2EProject["pulumi"] = async (args, options = {}) => {

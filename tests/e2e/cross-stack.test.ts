@@ -1,0 +1,143 @@
+/**
+ * Cross-stack safety: two stacks in one account (each its own project directory and backend, as
+ * two teams' pipelines) declare the same explicit token names and run `up` at the same moment,
+ * under faults, with their first listings held until both have asked (so both mint the same
+ * names with the same knowledge of the account). Which of two same-named new tokens is whose cannot always be told; then the
+ * provider must fail naming the ids, never guess: no run revokes a token a state holds, no
+ * resource gets another's id or secret, and every token left without a state was named in a
+ * failed run's output, for `utho-tokens audit` to list and a person to revoke. After that, the
+ * stacks run one after the other and converge.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { FAULT_KINDS, type RunningEmulator, startEmulator } from "../../emulator";
+import type { PulumiResult } from "../../scripts/engine";
+import { checkpoint, seededRandom } from "../support/checkpoint";
+import { type E2EProject, useProjects } from "../support/e2e";
+
+const openProject = useProjects();
+jest.setTimeout(600_000);
+
+const N = 6;
+const UP = ["up", "--yes", "--skip-preview"];
+
+let emulator: RunningEmulator;
+let gate: ListingGate;
+beforeEach(async () => {
+  emulator = await startEmulator({
+    faultRate: 0.2,
+    faults: FAULT_KINDS.filter((kind) => kind !== "slow"),
+    random: seededRandom(7),
+  });
+  gate = await startListingGate(emulator.baseUrl, 2);
+});
+afterEach(async () => {
+  await gate.close();
+  await emulator.close();
+});
+
+interface ListingGate {
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A pass-through proxy in front of the emulator that holds the first `parties` token listings
+ * until all of them have arrived: both stacks then learn the account's tokens at the same moment
+ * and mint the same names right after, the case no provider can settle alone. A failure of the
+ * emulator (a dropped connection) is passed on as one.
+ */
+async function startListingGate(target: string, parties: number): Promise<ListingGate> {
+  const held: (() => void)[] = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const path = (req.url ?? "/").replace(/^\/v2\//, "");
+    if (req.method === "GET" && path === "api" && held.length < parties) {
+      await new Promise<void>((resolve) => {
+        held.push(resolve);
+        if (held.length === parties) for (const release of held) release();
+      });
+    }
+    try {
+      const answer = await fetch(new URL(path, `${target}/`), {
+        method: req.method,
+        headers: { authorization: req.headers.authorization ?? "", "content-type": "application/json" },
+        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
+      });
+      const headers: Record<string, string> = {};
+      for (const name of ["content-type", "retry-after"]) {
+        const value = answer.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+      res.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()));
+    } catch {
+      res.socket?.resetAndDestroy();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v2`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function stackOf(): Promise<E2EProject> {
+  const p = await openProject("tests/e2e/programs/named", {
+    sharedEmulator: emulator,
+    env: { UTHO_BASE_URL: gate.baseUrl },
+  });
+  await p.setConfig("count", String(N));
+  return p;
+}
+
+it("two stacks with the same explicit names, run together under faults, never take or revoke each other's tokens", async () => {
+  const stacks = [await stackOf(), await stackOf()];
+  const runs: PulumiResult[] = await Promise.all(stacks.map((p) => p.pulumi(UP, { allowFailure: true })));
+  const failures = runs.filter((r) => r.code !== 0).map((r) => `${r.stdout}\n${r.stderr}`);
+
+  const together = await checkpoint(emulator, stacks);
+  process.stdout.write(
+    `cross-stack: ${failures.length} of 2 runs failed, ${together.held.length} tokens held, ` +
+      `${together.orphans.length} left for audit (${together.orphans.join(", ") || "none"}), ` +
+      `${emulator.requests.filter((r) => r.fault).length} faults\n`,
+  );
+  // No resource holds another's id, and every secret in a state is the live token of its id.
+  expect(together.shared).toEqual([]);
+  expect(together.lost).toEqual([]);
+  // A token no state holds was named in a failed run's output, as left alone for a person.
+  const named = failures.join("\n");
+  for (const id of together.orphans) expect(named).toMatch(new RegExp(`\\b${id}\\b`));
+
+  // `utho-tokens audit` over each stack lists them as unmanaged.
+  for (const p of stacks) {
+    const report = JSON.parse((await p.uthoTokens(["audit", "--json"])).stdout) as {
+      tokens: { id: string; managedBy: unknown[] }[];
+    };
+    const unmanaged = report.tokens.filter((t) => t.managedBy.length === 0).map((t) => t.id);
+    const heldElsewhere = together.held.map((h) => h.id);
+    expect(unmanaged.filter((id) => !heldElsewhere.includes(id)).sort()).toEqual(
+      [...together.orphans].sort(),
+    );
+  }
+
+  // A person revokes what audit named, and the stacks run again, one after the other.
+  for (const id of together.orphans) emulator.deleteTokenOutOfBand(id);
+  for (const p of stacks) {
+    if ((await p.pulumi(UP, { allowFailure: true })).code !== 0) await p.pulumi(UP);
+  }
+  const after = await checkpoint(emulator, stacks);
+  expect({ orphans: after.orphans, lost: after.lost, shared: after.shared }).toEqual({
+    orphans: [],
+    lost: [],
+    shared: [],
+  });
+  expect(after.held).toHaveLength(2 * N);
+  expect(after.live).toHaveLength(2 * N);
+  for (const p of stacks) await p.pulumi(["destroy", "--yes", "--skip-preview"], { allowFailure: true });
+});
