@@ -5,7 +5,7 @@
  */
 import { UthoClient } from "../sdk/client";
 import { UthoConfigError } from "../sdk/errors";
-import type { RetryEvent, UthoClientOptions } from "../sdk/options";
+import { type RetryEvent, resolveBaseUrl, type UthoClientOptions } from "../sdk/options";
 import { redactSecrets } from "../sdk/redact";
 import { ProviderContext, type Reporter, reportToStderr } from "./context";
 import { type ProviderSettings, resolveCredentials } from "./settings";
@@ -63,6 +63,34 @@ export class ConfiguredProvider {
     const report = options.report ?? reportToStderr;
     // Messages may quote Utho's or the user's words: scrubbed like every error message.
     this.report = (message) => report(redactSecrets(message));
+  }
+
+  /**
+   * What is wrong with the provider's own settings (the stack config, else the environment) as
+   * a resource with this `connection` would use them, for `check` to say at preview, before any
+   * request. A missing key is not among them: a preview without credentials (a pull request
+   * from a fork gets no secrets) still shows its plan, and the first create says what is missing.
+   */
+  settingsProblems(connection?: ConnectionSpec): { property: string; reason: string }[] {
+    const { apiKey, baseUrl } = resolveCredentials(connection, this.options);
+    const problems: { property: string; reason: string }[] = [];
+    if (connection?.baseUrl === undefined) {
+      try {
+        resolveBaseUrl(baseUrl);
+      } catch (error) {
+        if (!(error instanceof UthoConfigError)) throw error;
+        const source = this.options.baseUrl ? "utho:baseUrl" : "UTHO_BASE_URL";
+        problems.push({
+          property: "",
+          reason: `${source}: ${error.message.replace(/^Invalid baseUrl: /, "")}`,
+        });
+      }
+    }
+    if (connection?.apiKey === undefined && apiKey !== undefined && /\s/.test(apiKey)) {
+      const source = this.options.apiKey ? "utho:apiKey" : "UTHO_API_KEY (or UTHO_TOKEN)";
+      problems.push({ property: "", reason: `${source}: must not contain whitespace or line breaks` });
+    }
+    return problems;
   }
 
   /**

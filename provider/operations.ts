@@ -49,8 +49,13 @@ export function configure(config: ProviderConfig): void {
   configured = new ConfiguredProvider(settingsFromStack(config));
 }
 
+/** The inputs' rules, then the provider settings the resource would use (a bad `utho:baseUrl`). */
 export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>) {
-  return checkInputs(olds, news);
+  const checked = checkInputs(olds, news);
+  const connection = checked.inputs?.connection;
+  if (checked.failures || isUnknown(connection)) return checked;
+  const failures = provider().settingsProblems(connection);
+  return failures.length > 0 ? { inputs: checked.inputs, failures } : checked;
 }
 
 export function diff(id: string, olds: ApiTokenOutputs, news: CheckedInputs): pulumi.dynamic.DiffResult {

@@ -31,6 +31,12 @@ it("pulumi preview refuses bad input naming the field, with no request and nothi
     expect(row.when).toBe(AT_PREVIEW);
     expect(await failedPreview(p, row.value)).toContain(row.errorNames);
   }
+  // A provider setting wrong on its face fails the preview too.
+  const unsafe = badInputRows().find((r) => r.input === "provider config: plain-http base URL");
+  expect(unsafe?.when).toBe(AT_PREVIEW);
+  await p.setConfig("utho:baseUrl", "http://api.example.com");
+  expect(await failedPreview(p, {})).toContain(unsafe?.errorNames);
+  await p.pulumi(["config", "rm", "utho:baseUrl"]);
   // What the README says of a name with an unpaired surrogate, left out of the table: the engine
   // refuses it before `check`, naming neither the field nor the rule.
   expect(await failedPreview(p, { name: "ci\ud800" })).toContain("string field contains invalid UTF-8");

@@ -2,8 +2,8 @@
  * The README's bad-input table, row by row, through Pulumi's own dynamic-provider host over
  * gRPC against a request-counting emulator: every row's error names its field and rule, a row
  * refused at preview costs no request, and no token is created. ApiToken args go to `check`,
- * as at `pulumi preview`; bad provider credentials pass `check` and fail the first create, as
- * at `pulumi up`.
+ * as at `pulumi preview`; provider settings wrong on their face fail `check` too, and the other
+ * bad credentials pass it and fail the first create, as at `pulumi up`.
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
@@ -84,7 +84,7 @@ describe("ApiToken args, refused by check at preview", () => {
   });
 });
 
-describe("bad provider credentials: check passes, the first create fails and mints nothing", () => {
+describe("bad provider credentials: refused by check, or by the first create, which mints nothing", () => {
   let fixtures: ReturnType<RunningEmulator["listTokens"]>;
   let placeholders: Record<string, string>;
   beforeAll(() => {
@@ -110,8 +110,13 @@ describe("bad provider credentials: check passes, the first create fails and min
         await host.configure(config);
         emulator.resetRequests();
         const checked = await host.check({}, { __provider, namePrefix: NAME_PREFIX });
-        expect(checked.failures).toEqual([]);
         expect(emulator.countRequests()).toBe(0);
+        if (row.when === AT_PREVIEW) {
+          expect(checked.failures.map((f) => f.reason)).toEqual([expect.stringContaining(row.errorNames)]);
+          expect(emulator.listTokens()).toEqual(fixtures);
+          return;
+        }
+        expect(checked.failures).toEqual([]);
 
         await expect(host.create(checked.inputs)).rejects.toThrow(row.errorNames);
         if (row.when.includes("no request")) expect(emulator.countRequests()).toBe(0);
