@@ -1,17 +1,53 @@
 /**
- * Never an orphan: a `pulumi up` or `destroy` killed with SIGKILL part way (a CI runner
- * cancelled), then the documented recovery, `pulumi cancel`, `utho-tokens reconcile --yes`, and
- * the run again. Afterwards every live token is held by the state and the stack has converged.
- * The emulator answers slowly, so the kill lands while requests are in flight; the kill points
- * are counts of requests the emulator has seen.
+ * Never an orphan: `pulumi up` (creates, or a replacement of every token) and `destroy` killed
+ * with SIGKILL part way (a CI runner cancelled), then the documented recovery: `pulumi cancel`,
+ * `utho-tokens reconcile --yes`, and the run again. Afterwards no live token lacks a state, the
+ * state holds no token that is gone or not its own, and the stack has converged.
+ *
+ * The kill points are seeded: UTHO_CRASH_POINTS of them (default 4, one of each kind; `npm run
+ * crash` runs 12) from UTHO_CRASH_SEED. A point is a count of requests of one method that the
+ * emulator has answered; the emulator answers slowly, so the kill lands with requests in flight.
  */
-import type { RunningEmulator } from "../../emulator";
+import { type Checkpoint, checkpoint, seededRandom } from "../support/checkpoint";
 import { type E2EProject, useProjects } from "../support/e2e";
 
 const openProject = useProjects();
 jest.setTimeout(300_000);
 
 const N = 8;
+const POINTS = Number(process.env.UTHO_CRASH_POINTS ?? 4);
+const SEED = Number(process.env.UTHO_CRASH_SEED ?? 81);
+
+type Run = "up" | "replace" | "destroy";
+interface KillPoint {
+  run: Run;
+  method: "POST" | "DELETE";
+  after: number;
+  /** The killed run's --parallel: how many requests are in flight at the kill. */
+  parallel: number;
+}
+
+type Kind = Pick<KillPoint, "run" | "method">;
+const PARALLELISM = [1, 2, 4, 8];
+
+/**
+ * The kinds of point in turn (creates, a replacement's creates, its revocations, a destroy),
+ * each at a seeded count and parallelism.
+ */
+function killPoints(count: number, seed: number): KillPoint[] {
+  const random = seededRandom(seed);
+  const kinds: Kind[] = [
+    { run: "up", method: "POST" },
+    { run: "replace", method: "POST" },
+    { run: "replace", method: "DELETE" },
+    { run: "destroy", method: "DELETE" },
+  ];
+  return Array.from({ length: count }, (_, i) => ({
+    ...(kinds[i % kinds.length] as Kind),
+    after: 1 + Math.floor(random() * (N - 1)),
+    parallel: PARALLELISM[Math.floor(random() * PARALLELISM.length)] as number,
+  }));
+}
 
 async function until(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -21,27 +57,16 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-/** Ids of the tokens the stack's state holds. */
-async function heldIds(p: E2EProject): Promise<string[]> {
-  const state = JSON.parse(await p.exportState()) as {
-    deployment: { resources?: { type: string; id?: string }[] };
-  };
-  return (state.deployment.resources ?? [])
-    .filter((r) => r.type === "pulumi-nodejs:dynamic/utho:ApiToken")
-    .flatMap((r) => (r.id ? [r.id] : []))
-    .sort();
-}
+const UP = ["up", "--yes", "--skip-preview"];
+const DESTROY = ["destroy", "--yes", "--skip-preview"];
 
-const liveIds = (emulator: RunningEmulator) =>
-  emulator
-    .listTokens()
-    .map((t) => t.id)
-    .sort();
-
-async function killAfter(p: E2EProject, args: string[], method: string, requests: number): Promise<void> {
+async function killAfter(p: E2EProject, args: string[], point: KillPoint): Promise<void> {
   p.emulator.resetRequests();
-  const run = p.startPulumi(args);
-  await until(() => p.emulator.countRequests(method) >= requests, `${requests} ${method} requests`);
+  const run = p.startPulumi([...args, "--parallel", String(point.parallel)]);
+  await until(
+    () => p.emulator.countRequests(point.method) >= point.after,
+    `${point.after} ${point.method} requests`,
+  );
   run.kill();
   await run.exited;
 }
@@ -55,51 +80,69 @@ async function recover(p: E2EProject): Promise<{ plan: string; done: string }> {
   return { plan, done };
 }
 
-describe.each([1, 5])("up killed after %i POSTs", (kill) => {
-  it("is recovered with no orphan, and the next up converges", async () => {
-    const p = await openProject("tests/e2e/programs/many", { emulator: { latencyMs: 400 } });
-    await p.setConfig("count", String(N));
-    await killAfter(p, ["up", "--yes", "--skip-preview"], "POST", kill);
-    // The emulator counts a request once it has answered it: at least one POST had minted a
-    // token, and the run died before the state recorded it.
-    const recorded = await heldIds(p);
-    const orphans = liveIds(p.emulator).filter((id) => !recorded.includes(id));
-    expect(orphans.length).toBeGreaterThan(0);
+const clean = (point: Checkpoint) => ({ orphans: point.orphans, lost: point.lost, shared: point.shared });
+const NONE = { orphans: [], lost: [], shared: [] };
 
-    // Before `pulumi cancel`, the killed run's lock is there, as a live run's would be: reconcile
-    // refuses to act under it and revokes nothing.
-    const locked = await p.uthoTokens(["reconcile", "--yes"], { expectFailure: true });
-    expect(locked.code).toBe(2);
-    expect(locked.stderr).toMatch(/cannot be written: a run is going on, or a killed run left its lock/);
-    expect(liveIds(p.emulator).filter((id) => !recorded.includes(id))).toEqual(orphans);
+describe.each(killPoints(POINTS, SEED))(
+  "$run killed after $after $method requests, --parallel $parallel",
+  (point) => {
+    it("is recovered with no orphan, and the next run converges", async () => {
+      const p = await openProject("tests/e2e/programs/many", { emulator: { latencyMs: 400 } });
+      await p.setConfig("count", String(N));
+      if (point.run !== "up") await p.pulumi(UP);
+      if (point.run === "replace") await p.setConfig("flip", "true");
+      await killAfter(p, point.run === "destroy" ? DESTROY : UP, point);
+      const killed = await checkpoint(p.emulator, [p]);
+      // A kill loses nothing the state holds: what was minted and never recorded is an orphan
+      // (a revocation cut short leaves a resource whose token is gone, for the next run to forget).
+      if (point.method === "POST") expect(killed.lost).toEqual([]);
 
-    const { plan, done } = await recover(p);
-    expect(plan).toMatch(/interrupted operations? of ApiToken resources/);
-    expect(plan).toMatch(/minted \(id \d+\) but never recorded; revoke it/);
-    expect(plan).toMatch(/Plan: revoke [1-9]\d* tokens? \(/);
-    expect(plan).toContain("Nothing was changed");
-    expect(done).toMatch(/Revoked \d+(, \d+)*; cleared \d+ pending operations? from stack/);
-    // The state went back through `pulumi stack import` with its secrets encrypted again.
-    expect(await p.exportState()).not.toContain('"plaintext"');
+      const { plan, done } = await recover(p);
+      const revoked = /Revoked ([\d, ]+);/.exec(done)?.[1]?.split(", ").length ?? 0;
+      expect(plan).toMatch(/Nothing was changed|nothing to reconcile/);
+      if (killed.orphans.length > 0) {
+        expect(plan).toMatch(/minted \(id \d+\) but never recorded; revoke it/);
+        expect(done).toMatch(/Revoked \d+(, \d+)*; cleared \d+ pending operations? from stack/);
+      }
+      // The state went back through `pulumi stack import` with its secrets encrypted again.
+      expect(await p.exportState()).not.toContain('"plaintext"');
+      expect((await checkpoint(p.emulator, [p])).orphans).toEqual([]);
+      expect(revoked).toBe(killed.orphans.length);
 
-    const held = await heldIds(p);
-    expect(liveIds(p.emulator).filter((id) => !held.includes(id))).toEqual([]);
+      await p.pulumi(point.run === "destroy" ? DESTROY : UP);
+      const after = await checkpoint(p.emulator, [p]);
+      // The figures `npm run crash` reports, a line per kill point.
+      process.stdout.write(
+        `crash: ${point.run} --parallel ${point.parallel} killed after ${point.after} ${point.method}s: ` +
+          `${killed.orphans.length} orphans ` +
+          `after the kill, reconcile revoked ${revoked}, ${after.orphans.length} orphans and ` +
+          `${after.lost.length} lost after one more run\n`,
+      );
+      expect(clean(after)).toEqual(NONE);
+      if (point.run === "destroy") {
+        expect(after.live).toEqual([]);
+        expect(after.held).toEqual([]);
+      } else {
+        expect(after.held).toHaveLength(N);
+        const flipped = point.run === "replace";
+        for (const held of after.held) {
+          const index = Number(/token-(\d+)$/.exec(held.urn)?.[1]);
+          expect(held.scope).toBe((index % 2 === 0) !== flipped ? "read" : "write");
+        }
+        await p.pulumi(["up", "--yes", "--expect-no-changes"]);
+      }
+    });
+  },
+);
 
-    await p.pulumi(["up", "--yes", "--skip-preview"]);
-    const after = await heldIds(p);
-    expect(after).toHaveLength(N);
-    expect(liveIds(p.emulator)).toEqual(after);
-    await p.pulumi(["up", "--yes", "--expect-no-changes"]);
-  });
-});
-
-it("a destroy killed part way is recovered: the next destroy leaves no token and no resource", async () => {
+it("reconcile refuses to act while a killed run's lock is in place, and revokes nothing", async () => {
   const p = await openProject("tests/e2e/programs/many", { emulator: { latencyMs: 400 } });
   await p.setConfig("count", String(N));
-  await p.pulumi(["up", "--yes", "--skip-preview"]);
-  await killAfter(p, ["destroy", "--yes", "--skip-preview"], "DELETE", 3);
-  await recover(p);
-  await p.pulumi(["destroy", "--yes", "--skip-preview"]);
-  expect(p.emulator.listTokens()).toEqual([]);
-  expect(await heldIds(p)).toEqual([]);
+  await killAfter(p, UP, { run: "up", method: "POST", after: 2, parallel: 8 });
+  const before = await checkpoint(p.emulator, [p]);
+  expect(before.orphans.length).toBeGreaterThan(0);
+  const locked = await p.uthoTokens(["reconcile", "--yes"], { expectFailure: true });
+  expect(locked.code).toBe(2);
+  expect(locked.stderr).toMatch(/cannot be written: a run is going on, or a killed run left its lock/);
+  expect((await checkpoint(p.emulator, [p])).orphans).toEqual(before.orphans);
 });

@@ -12,6 +12,8 @@ export interface HeldToken {
   id: string;
   scope: unknown;
   token: unknown;
+  /** A replaced resource whose revocation is pending: its token may be gone already. */
+  deleting: boolean;
 }
 
 export interface Checkpoint {
@@ -23,7 +25,8 @@ export interface Checkpoint {
   orphans: string[];
   /**
    * Resources whose secret is not a live token with the resource's id: a token the state lost
-   * (revoked, or never its own), or a secret paired with another token's id.
+   * (revoked, or never its own), or a secret paired with another token's id. A replaced resource
+   * waiting for its revocation does not count: its token going is what the state expects.
    */
   lost: string[];
   /** Ids that more than one resource holds. */
@@ -40,6 +43,7 @@ export async function heldTokens(project: E2EProject): Promise<HeldToken[]> {
       id: r.id as string,
       scope: r.outputs?.scope,
       token: revealed(r.outputs?.token),
+      deleting: r.delete === true,
     }));
 }
 
@@ -62,7 +66,7 @@ export async function checkpoint(emulator: RunningEmulator, projects: E2EProject
     held,
     orphans: live.filter((id) => !heldIds.has(id)),
     lost: held
-      .filter((h) => typeof h.token !== "string" || emulator.tokenIdOf(h.token) !== h.id)
+      .filter((h) => !h.deleting && (typeof h.token !== "string" || emulator.tokenIdOf(h.token) !== h.id))
       .map((h) => `${h.urn} (id ${h.id})`),
     shared: [...shared],
   };
