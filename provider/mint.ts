@@ -12,9 +12,9 @@
  *    after the last attempt, fail;
  * 3. find the id in the shared listings requested after the POST returned, until exactly one
  *    new token (not known before, and above every id known then: Utho's ids only grow) has our
- *    name and scope, in two listings running for an explicit name, persisting through failed
- *    listings (the token exists and only we know its secret); several candidates fail loudly
- *    rather than guess. Creates that finish together share those listings.
+ *    name and scope, for an explicit name in the last listing of a settle window, persisting
+ *    through failed listings (the token exists and only we know its secret); several candidates
+ *    fail loudly rather than guess. Creates that finish together share those listings.
  *
  * The facts about Utho this relies on are listed in the README ("Transient faults, and what
  * the provider relies on").
@@ -135,8 +135,8 @@ async function postOnce(
     if (problem !== undefined) {
       throw new ApiTokenProviderError(
         `Creating token "${wanted.name}" failed (${describe(error)}), and making sure it left no token ` +
-          `behind failed too (${describe(problem)}). Look for a token named "${wanted.name}" in the ` +
-          "Utho console and delete it before running again.",
+          `behind failed too (${describe(problem)}). If it left one, revoke it before running again: ` +
+          `${whereToFind(wanted)}.`,
         { cause: error },
       );
     }
@@ -152,34 +152,34 @@ async function postOnce(
  * Finds the id of the token our POST minted: the one new token (an id not known before the
  * POST, and above every id known then) with our name and scope, in a listing requested after
  * the POST returned. Persists through failed listings: the token exists and only we know its
- * secret. An explicit name may be another stack's too: a lagging listing that misses our token
- * could show only theirs, so such a candidate must be the only one in two listings running.
+ * secret. An auto-generated name is ours alone, so its first sighting settles it. An explicit
+ * name may be another stack's too, and a lagging listing that misses our token could show only
+ * theirs; so such a candidate is taken only once a whole settle window has passed, from the
+ * last listing that showed one: within the window Utho lists our token, so a listing of the
+ * window shows it, and any listing that shows two fails the create.
  */
 async function identify(ctx: ProviderContext, wanted: Wanted, before: KnownIds): Promise<UthoApiToken> {
   let lastError: unknown;
-  let sighted: UthoApiToken | undefined;
+  // The one candidate of the latest listing that showed one (a lagging listing may show none).
+  let latest: UthoApiToken | undefined;
   const outcome = await ctx.listings.watch<UthoApiToken>({
-    waitingFor: `the new token "${wanted.name}" to appear in Utho's token list`,
+    waitingFor: wanted.autoNamed
+      ? `the new token "${wanted.name}" to appear in Utho's token list`
+      : `Utho's token list to show that one new token is named "${wanted.name}" (another stack may use the name)`,
     see: (listing) => {
       lastError = undefined;
       const candidates = listing.tokens.filter(isNewMatch(wanted, before));
       if (candidates.length > 1) {
         throw new ApiTokenProviderError(
           `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
-            `appeared at once (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
+            `appeared (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
             "told: another stack or process created one with the same name, or Utho listed a token from an " +
             "earlier failed attempt late. None was revoked: check them with `utho-tokens audit --stack <each " +
             "stack>`, revoke the ones no stack manages, and run again.",
         );
       }
-      const [candidate] = candidates;
-      if (candidate === undefined) {
-        sighted = undefined;
-        return undefined;
-      }
-      if (wanted.autoNamed || sighted?.id === candidate.id) return { done: candidate };
-      sighted = candidate;
-      return undefined;
+      latest = candidates[0] ?? latest;
+      return latest && wanted.autoNamed ? { done: latest } : undefined;
     },
     failed: (error) => {
       if (error instanceof UthoAuthError) throw leftBehind(wanted, error);
@@ -187,24 +187,30 @@ async function identify(ctx: ProviderContext, wanted: Wanted, before: KnownIds):
     },
   });
   if ("done" in outcome) return outcome.done;
-  const reason = sighted
-    ? `only the last listing within ${ctx.settleSeconds} s showed it (id ${sighted.id}, unconfirmed)`
-    : lastError
-      ? `listing tokens to find its id failed (${describe(lastError)})`
-      : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;
+  if (latest) return latest;
+  const reason = lastError
+    ? `listing tokens to find its id failed (${describe(lastError)})`
+    : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;
   throw new ApiTokenProviderError(
     `Token "${wanted.name}" was minted, but ${reason}, so its id is unknown and it cannot be managed. ` +
-      `Delete the token named "${wanted.name}" in the Utho console.`,
+      `Revoke it: ${whereToFind(wanted)}.`,
     { cause: lastError },
   );
+}
+
+/** How a person finds a token whose id is unknown: by its name, which only an auto-name proves ours. */
+function whereToFind(wanted: Wanted): string {
+  return wanted.autoNamed
+    ? `the token named "${wanted.name}" in the Utho console`
+    : `another stack may use the name "${wanted.name}" too, so revoke only the one that ` +
+        "`utho-tokens audit --stack <each stack>` lists as unmanaged";
 }
 
 /** A mint that succeeded, then lost its credentials (401/403) before the token could be recorded. */
 function leftBehind(wanted: Wanted, error: unknown): ApiTokenProviderError {
   return new ApiTokenProviderError(
     `Token "${wanted.name}" was minted, but then Utho refused the provider's API key (${describe(error)}), ` +
-      `so its id is unknown and the state does not hold it. Fix the key, then revoke the token named ` +
-      `"${wanted.name}" in the Utho console (\`utho-tokens audit\` lists it as unmanaged).`,
+      `so its id is unknown and the state does not hold it. Fix the key, then revoke it: ${whereToFind(wanted)}.`,
     { cause: error },
   );
 }

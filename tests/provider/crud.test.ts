@@ -5,7 +5,7 @@
 import { inspect } from "node:util";
 import { startEmulator } from "../../emulator";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
-import type { ApiTokenInputs } from "../../provider/types";
+import type { ApiTokenInputs, ApiTokenOutputs } from "../../provider/types";
 import { authenticates as authenticatesTo, requestLog, useEmulator } from "../support/emulator";
 import { type TestProvider, testProvider } from "../support/provider";
 
@@ -72,9 +72,12 @@ describe("read (refresh)", () => {
   it("lets a read that comes while the first listing is under way ride on it (single flight)", async () => {
     const slow = await startEmulator({ latencyMs: 300 });
     try {
-      const made = testProvider(slow);
-      const a = await createToken(made.context(), { name: "a", scope: "read" });
-      const b = await createToken(made.context(), { name: "b", scope: "read" });
+      // Set up out of band: minting explicitly named tokens waits out a window of slow listings.
+      const [a, b] = ["a", "b"].map((name) => {
+        const { id } = slow.createTokenOutOfBand(name, "read");
+        const listed = slow.listTokens().find((t) => t.id === id);
+        return { id, outs: { name, scope: "read" as const, createdAt: listed?.createdAt ?? "" } };
+      }) as [{ id: string; outs: ApiTokenOutputs }, { id: string; outs: ApiTokenOutputs }];
       const run = testProvider(slow);
       slow.resetRequests();
       const first = readToken(run.context(), a.id, a.outs);

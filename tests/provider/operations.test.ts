@@ -8,7 +8,8 @@ import { type CheckedInputs, UNKNOWN } from "../../provider/types";
 import { useEmulator } from "../support/emulator";
 
 const emulator = useEmulator();
-const inputs: CheckedInputs = { name: "ci-deployer", scope: "write" };
+// Auto-named, so a create takes one listing (an explicit name waits out a settle window).
+const inputs: CheckedInputs = { name: "ci-deployer-1a2b3c4d", scope: "write", autoNamed: true };
 
 const saved = { ...process.env };
 afterEach(() => {
