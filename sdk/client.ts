@@ -4,7 +4,7 @@ import { type ResolvedOptions, resolveOptions, type UthoClientOptions } from "./
 import { registerSecret } from "./redact";
 import { Account } from "./resources/account";
 import { ApiTokens } from "./resources/api-tokens";
-import { DEFAULT_RETRY_DELAYS, type RetryDelays } from "./retry";
+import { checkedDelays, DEFAULT_RETRY_DELAYS } from "./retry";
 import type { TransportSettings } from "./transport";
 import { SDK_VERSION } from "./version";
 
@@ -37,7 +37,7 @@ export class UthoClient {
     const settings: TransportSettings = {
       ...resolved,
       dispatcher: options.dispatcher ?? defaultDispatcher(),
-      retryDelays: { ...DEFAULT_RETRY_DELAYS, ...options.retryDelays } satisfies RetryDelays,
+      retryDelays: checkedDelays({ ...DEFAULT_RETRY_DELAYS, ...options.retryDelays }),
     };
     Object.defineProperty(this, "settings", { value: settings, enumerable: false });
     Object.defineProperty(this, "options", { value: options, enumerable: false });

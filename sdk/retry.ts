@@ -4,6 +4,7 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { UthoConfigError } from "./errors";
 
 export interface RetryDelays {
   /** First backoff; doubled per attempt. @default 500 */
@@ -15,7 +16,7 @@ export interface RetryDelays {
   /**
    * How long one request may wait out 429 answers, over and above `maxRetries`: a 429 means
    * the rate limiter turned the request away untouched, so a storm of them should slow a run,
-   * not fail it. Each such wait counts at least `baseMs`. @default 120000
+   * not fail it. A Retry-After of 0 counts as none: the backoff is waited. @default 120000
    */
   rateLimitBudgetMs: number;
   /** Random source for jitter, injectable for deterministic tests. */
@@ -32,6 +33,17 @@ export const DEFAULT_RETRY_DELAYS: RetryDelays = {
   random: Math.random,
   sleep: (ms) => sleep(ms),
 };
+
+/**
+ * The delays with the one rule a loop depends on: a backoff that starts at 0 ms never grows,
+ * and a storm of 429s would then be retried without a pause.
+ */
+export function checkedDelays(delays: RetryDelays): RetryDelays {
+  if (!(delays.baseMs >= 1)) {
+    throw new UthoConfigError(`Invalid retryDelays.baseMs: must be at least 1, got ${delays.baseMs}`);
+  }
+  return delays;
+}
 
 /** What went wrong with one attempt, as far as retrying is concerned. */
 export type AttemptFailure =

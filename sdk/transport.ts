@@ -284,12 +284,14 @@ export async function send<S extends z.ZodType>(
     const retryAfterMs = "retryAfterMs" in outcome ? outcome.retryAfterMs : undefined;
     if (!shouldRetry(method, outcome.failure)) throw outcome.error;
     const limited = outcome.failure.kind === "status" && outcome.failure.status === 429;
-    let delayMs = limited ? retryDelayMs(rateLimits + 1, retryAfterMs, delays) : 0;
-    const charged = Math.max(delayMs, delays.baseMs);
-    const withinBudget = limited && rateLimitedMs + charged <= delays.rateLimitBudgetMs;
+    // A Retry-After of 0 (or a date already past, as clock skew makes) would have the request
+    // hammer the rate limiter: it waits the backoff instead, which grows with every 429.
+    const hint = retryAfterMs === 0 ? undefined : retryAfterMs;
+    let delayMs = limited ? retryDelayMs(rateLimits + 1, hint, delays) : 0;
+    const withinBudget = limited && rateLimitedMs + delayMs <= delays.rateLimitBudgetMs;
     if (withinBudget) {
       rateLimits += 1;
-      rateLimitedMs += charged;
+      rateLimitedMs += delayMs;
     } else {
       if (retries >= settings.maxRetries) throw outcome.error;
       retries += 1;

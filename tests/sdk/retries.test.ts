@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, MockAgent } from "undici";
+import { startEmulator } from "../../emulator";
 import {
   UthoApiError,
   UthoClient,
@@ -77,6 +78,32 @@ describe("GET and DELETE retry on transient failures", () => {
     expect(error).toMatchObject({ code: "UTHO_RATE_LIMITED", retryAfterMs: 5 });
     // Three waits of 5 ms fill the 15 ms rate-limit budget, then the one retry maxRetries allows.
     expect(emulator.current.countRequests()).toBe(5);
+  });
+
+  it("a Retry-After of 0 is waited as the backoff, which grows, never as no wait at all", async () => {
+    const zero = await startEmulator({ retryAfterSeconds: 0 });
+    try {
+      zero.injectFault({ kind: "429", times: 5 });
+      const waits: number[] = [];
+      await clientFor(zero, {
+        retryDelays: {
+          ...FAST_RETRY_DELAYS,
+          maxMs: 64,
+          rateLimitBudgetMs: 1_000,
+          sleep: async (ms) => void waits.push(ms),
+        },
+      }).apiTokens.list();
+      // Equal jitter at 0.5: three quarters of 1, 2, 4, 8 and 16 ms.
+      expect(waits).toEqual([0.75, 1.5, 3, 6, 12]);
+    } finally {
+      await zero.close();
+    }
+  });
+
+  it("refuses a backoff that starts at 0 ms, which would never grow", () => {
+    expect(() => clientFor(emulator.current, { retryDelays: { baseMs: 0 } })).toThrow(
+      "Invalid retryDelays.baseMs: must be at least 1, got 0",
+    );
   });
 
   it("a 429 storm is waited out within the rate-limit budget, however many retries that takes", async () => {
