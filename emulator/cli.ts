@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UthoConfigError } from "../sdk/errors";
@@ -47,8 +47,11 @@ async function main(): Promise<void> {
 
   if (command.options.rootKey === undefined) {
     // The key goes to a file only this user can read, never to the log, which people paste.
-    const keyFile = join(mkdtempSync(join(tmpdir(), "utho-emulator-")), "root-key");
+    // The file goes when the emulator does, and the key with it.
+    const keyDir = mkdtempSync(join(tmpdir(), "utho-emulator-"));
+    const keyFile = join(keyDir, "root-key");
     writeFileSync(keyFile, `${running.rootKey}\n`, { mode: 0o600 });
+    process.on("exit", () => rmSync(keyDir, { recursive: true, force: true }));
     process.stderr.write(`utho-emulator: generated a root key, in ${keyFile} (readable by you only)\n`);
   }
   // Line 1 of stdout is the contract with scripts that start the emulator: nothing may precede it, and
