@@ -126,8 +126,11 @@ it("two stacks with the same explicit names, run together under faults, never ta
     );
   }
 
-  // A person revokes what audit named, and the stacks run again, one after the other.
+  // A person revokes what audit named, and the stacks run again, one after the other. Faults
+  // end here: an explicitly named create whose POST is lost leaves a token for a person by
+  // design, which is what the first half showed.
   for (const id of together.orphans) emulator.deleteTokenOutOfBand(id);
+  emulator.clearFaults();
   for (const p of stacks) {
     if ((await p.pulumi(UP, { allowFailure: true })).code !== 0) await p.pulumi(UP);
   }

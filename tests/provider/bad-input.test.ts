@@ -78,6 +78,7 @@ describe("ApiToken args, refused by check at preview", () => {
     if (!named)
       throw new Error(`no failure contains ${JSON.stringify(row.errorNames)}: ${JSON.stringify(failures)}`);
     // The failure is reported on the field its message names.
+    expect(named.property).not.toBe("");
     expect(row.errorNames).toContain(named.property);
     expect(emulator.countRequests()).toBe(0);
     expect(emulator.listTokens()).toEqual([]);
