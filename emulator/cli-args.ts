@@ -22,6 +22,8 @@ Options:
                           (default: all but slow and stale-list)
   --slow-ms <n>           how long a "slow" fault stalls (default ${OPTION_DEFAULTS.slowMs})
   --retry-after <s>       Retry-After seconds sent with a 429 (default ${OPTION_DEFAULTS.retryAfterSeconds})
+  --propagation-ms <n>    how long a new token's secret is refused after its creation
+                          (default ${OPTION_DEFAULTS.propagationMs})
   -h, --help              print this help
 `;
 
@@ -58,6 +60,7 @@ const FLAGS = [
   ["fault-rate", "faultRate", numeric],
   ["faults", "faults", list],
   ["slow-ms", "slowMs", numeric],
+  ["propagation-ms", "propagationMs", numeric],
   ["retry-after", "retryAfterSeconds", numeric],
 ] as const satisfies readonly (readonly [string, keyof EmulatorOptions, (text: string) => unknown])[];
 

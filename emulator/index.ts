@@ -71,7 +71,7 @@ function formatBaseUrl({ address, port }: AddressInfo): string {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const config = parseEmulatorOptions(options);
   const rootKey = config.rootKey ?? generateSecret();
-  const store = new TokenStore(rootKey, config.dataFile, config.accountId);
+  const store = new TokenStore(rootKey, config.dataFile, config.accountId, config.propagationMs);
   const faults = new FaultPlan({ rate: config.faultRate, kinds: config.faults, random: config.random });
   const requests: RecordedRequest[] = [];
   const server = createServer(

@@ -22,6 +22,7 @@ export const OPTION_DEFAULTS = {
   latencyMs: 0,
   faultRate: 0,
   slowMs: 30_000,
+  propagationMs: 0,
   retryAfterSeconds: 1,
 } as const;
 
@@ -67,6 +68,11 @@ export const emulatorOptionsSchema = z.object(
     faults: faultKindsSchema.default(() => [...DEFAULT_RANDOM_FAULTS]),
     /** How long a "slow" fault stalls a request, in milliseconds. @default 30000 */
     slowMs: integerFrom(0, MAX_DELAY_MS).default(OPTION_DEFAULTS.slowMs),
+    /**
+     * How long a new token's secret is refused with 401 after its creation, as a real API whose
+     * caches lag behind a create; the token is listed at once. @default 0
+     */
+    propagationMs: integerFrom(0, MAX_DELAY_MS).default(OPTION_DEFAULTS.propagationMs),
     /** The `Retry-After` value, in seconds, sent with a 429. @default 1 */
     retryAfterSeconds: integerFrom(0, MAX_RETRY_AFTER_SECONDS).default(OPTION_DEFAULTS.retryAfterSeconds),
     /** RNG for the random fault draw, injectable for deterministic tests. @default Math.random */

@@ -161,6 +161,8 @@ export class TokenStore {
   private nextId: number;
   /** The token of the most recent delete, which a lagging listing still shows. */
   private lastDeleted: TokenInfo | undefined;
+  /** When each token created by this process was created (ms since the epoch), for `propagationMs`. */
+  private readonly mintedAt = new Map<string, number>();
   /** After a failed compaction, the log length at which to try again. */
   private retryCompactionAt = 0;
 
@@ -169,6 +171,8 @@ export class TokenStore {
     dataFile: string | undefined,
     /** The account's id, as `account/info` reports it. */
     readonly accountId: string,
+    /** How long a new token's secret is refused (401) after its creation, as a real API's caches lag. */
+    private readonly propagationMs = 0,
   ) {
     this.rootHash = hashSecret(rootKey);
     const state = dataFile ? loadState(dataFile) : EMPTY_STATE;
@@ -194,7 +198,10 @@ export class TokenStore {
     const hash = hashSecret(secret);
     if (hash === this.rootHash) return "write";
     const id = this.idsByHash.get(hash);
-    return id === undefined ? undefined : this.tokens.get(id)?.scope;
+    if (id === undefined) return undefined;
+    const minted = this.mintedAt.get(id);
+    if (minted !== undefined && Date.now() - minted < this.propagationMs) return undefined;
+    return this.tokens.get(id)?.scope;
   }
 
   /** The id of the live token whose secret this is; undefined for the root key and anything else. */
@@ -213,6 +220,7 @@ export class TokenStore {
       secretSha256: hashSecret(secret),
     };
     this.commit({ op: "create", token, nextId: this.nextId + 1 });
+    if (this.propagationMs > 0) this.mintedAt.set(token.id, Date.now());
     return { id: token.id, secret };
   }
 

@@ -236,6 +236,8 @@ describe("parseCliArgs", () => {
         "100",
         "--retry-after",
         "3",
+        "--propagation-ms",
+        "250",
       ],
       {},
     );
@@ -251,6 +253,7 @@ describe("parseCliArgs", () => {
         faults: ["500", "reset", "stale-list"],
         slowMs: 100,
         retryAfterSeconds: 3,
+        propagationMs: 250,
         // Options without a flag keep their defaults.
         accountId: "41250",
         random: Math.random,
