@@ -33,6 +33,23 @@ export interface ApiTokenArgs {
    */
   rotation?: pulumi.Input<string>;
   /**
+   * Arbitrary strings (Terraform's `keepers`): any change of a key or value mints a new token,
+   * then revokes the old one, as `rotation` does. Up to 32 entries, values up to 256 characters.
+   */
+  keepers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /**
+   * After a mint, the new secret must authenticate (`account/info`) before create returns,
+   * asked again over the settle window while Utho still refuses it; a token never accepted is
+   * revoked and the create fails. Changing it updates in place. @default true
+   */
+  verify?: pulumi.Input<boolean>;
+  /**
+   * What a refresh does when the token was deleted outside Pulumi: `"recreate"` drops it from
+   * the state so the next `up` mints it again; `"fail"` stops the refresh naming the token.
+   * Changing it updates in place. @default "recreate"
+   */
+  onMissing?: pulumi.Input<"recreate" | "fail">;
+  /**
    * Credentials for this token's account, overriding the provider's (`utho:apiKey`,
    * `utho:baseUrl`), so one program can manage tokens in several Utho accounts. Stored in the
    * state only encrypted. Changing it updates in place; the new credentials must reach the
@@ -64,6 +81,8 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
   /** The secret (a Pulumi secret). Undefined for an adopted token whose secret was not supplied. */
   declare readonly token: pulumi.Output<string | undefined>;
+  /** `sha256:` and the first 16 hex characters of the secret's SHA-256: plain, to tell tokens apart. */
+  declare readonly fingerprint: pulumi.Output<string | undefined>;
   /** The Utho account holding the token (`account/info` user id). */
   declare readonly accountId: pulumi.Output<string>;
 
@@ -78,10 +97,14 @@ export class ApiToken extends pulumi.dynamic.Resource {
       createdAt: undefined,
       accountId: undefined,
       token: undefined,
+      fingerprint: undefined,
       // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
       // program passed it in plain text.
       ...(args.adopt === undefined ? {} : { adopt: pulumi.secret(args.adopt) }),
       ...(args.rotation === undefined ? {} : { rotation: args.rotation }),
+      ...(args.keepers === undefined ? {} : { keepers: args.keepers }),
+      ...(args.verify === undefined ? {} : { verify: args.verify }),
+      ...(args.onMissing === undefined ? {} : { onMissing: args.onMissing }),
       // Secret as a whole, for the same reason: it holds an API key.
       ...(args.connection === undefined ? {} : { connection: pulumi.secret(args.connection) }),
     };

@@ -84,9 +84,26 @@ const rotationSchema = z.string("must be a string").superRefine((value, ctx) => 
   }
 });
 
+const KEEPERS_MAX = 32;
+const KEEPER_VALUE_MAX = 256;
+
+/** A map of strings, as Terraform's keepers: any change of a value mints a new token. */
+const keepersSchema = z
+  .record(
+    z.string(),
+    z.string("values must be strings").refine((v) => [...v].length <= KEEPER_VALUE_MAX, {
+      message: `values must be at most ${KEEPER_VALUE_MAX} characters`,
+    }),
+    "must be a map of strings",
+  )
+  .refine((map) => !Object.hasOwn(map, ""), { message: "keys must not be empty" })
+  .refine((map) => Object.keys(map).length <= KEEPERS_MAX, {
+    message: `must have at most ${KEEPERS_MAX} entries`,
+  });
+
 /** What each object accepts, for the message about an unknown property. */
 const ACCEPTED: Record<string, string> = {
-  "": "name, scope, rotation, adopt and connection",
+  "": "name, scope, rotation, keepers, verify, onMissing, adopt and connection",
   adopt: "id and token",
   connection: "apiKey and baseUrl",
 };
@@ -98,6 +115,9 @@ const inputSchema = z
     scope: orUnknown(tokenScopeSchema).default("read"),
     adopt: orUnknown(adoptSchema).optional(),
     rotation: rotationSchema.optional(),
+    keepers: keepersSchema.optional(),
+    verify: z.boolean("must be true or false").optional(),
+    onMissing: z.enum(["recreate", "fail"], 'must be "recreate" or "fail"').optional(),
     connection: orUnknown(connectionSchema).optional(),
     namePrefix: z.string("must be a string").optional(),
     autoNamed: z.boolean("must be a boolean").optional(),
@@ -141,7 +161,7 @@ export function checkInputs(
   const parsed = inputSchema.safeParse(news);
   if (!parsed.success) return { failures: failuresOf(parsed.error.issues) };
   // `autoNamed` and `__provider` as sent are not kept: the first is decided here, the second is the engine's.
-  const { name, scope, adopt, rotation, connection, namePrefix } = parsed.data;
+  const { name, scope, adopt, rotation, keepers, verify, onMissing, connection, namePrefix } = parsed.data;
   if (adopt && name === undefined) {
     return failure("name", "required when adopting a token (it must equal the adopted token's name)");
   }
@@ -156,6 +176,9 @@ export function checkInputs(
       scope,
       ...(adopt === undefined ? {} : { adopt }),
       ...(rotation === undefined ? {} : { rotation }),
+      ...(keepers === undefined ? {} : { keepers }),
+      ...(verify === undefined ? {} : { verify }),
+      ...(onMissing === undefined ? {} : { onMissing }),
       ...(connection === undefined ? {} : { connection }),
       ...(namePrefix ? { namePrefix } : {}),
       ...(autoNamed ? { autoNamed } : {}),

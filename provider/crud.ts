@@ -8,13 +8,25 @@ import { UthoNotFoundError } from "../sdk/errors";
 import { adoptToken, verifySecret } from "./adopt";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError } from "./errors";
+import { fingerprintOf } from "./fingerprint";
 import { mintToken } from "./mint";
 import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
+import { verifyMinted } from "./verify";
 
 // Pulumi's result types make every field optional; ours always carry them.
 export type CreateResult = Required<pulumi.dynamic.CreateResult<ApiTokenOutputs>>;
 export type ReadResult = Required<Pick<pulumi.dynamic.ReadResult<ApiTokenOutputs>, "id" | "props">>;
 export type UpdateResult = Required<pulumi.dynamic.UpdateResult<ApiTokenOutputs>>;
+
+/** The inputs that only steer the provider, changed in place. */
+const settingsOf = (inputs: ApiTokenInputs) => ({
+  ...(inputs.verify === undefined ? {} : { verify: inputs.verify }),
+  ...(inputs.onMissing === undefined ? {} : { onMissing: inputs.onMissing }),
+});
+
+/** The secret and its fingerprint, or neither. */
+const secretOf = (token: string | undefined) =>
+  token === undefined ? {} : { token, fingerprint: fingerprintOf(token) };
 
 /** Outputs carry the inputs that matter for later operations, never the adopt secret under `adopt`. */
 function outputsOf(inputs: ApiTokenInputs, accountId: string, createdAt: string, token: string | undefined) {
@@ -23,8 +35,10 @@ function outputsOf(inputs: ApiTokenInputs, accountId: string, createdAt: string,
     scope: inputs.scope,
     createdAt,
     accountId,
-    ...(token === undefined ? {} : { token }),
+    ...secretOf(token),
     ...(inputs.rotation === undefined ? {} : { rotation: inputs.rotation }),
+    ...(inputs.keepers === undefined ? {} : { keepers: inputs.keepers }),
+    ...settingsOf(inputs),
     ...(inputs.connection === undefined ? {} : { connection: inputs.connection }),
     ...(inputs.namePrefix === undefined ? {} : { namePrefix: inputs.namePrefix }),
     ...(inputs.autoNamed ? { autoNamed: true } : {}),
@@ -39,6 +53,7 @@ export async function createToken(ctx: ProviderContext, inputs: ApiTokenInputs):
     return { id: adopted.id, outs: outputsOf(inputs, accountId, adopted.createdAt, inputs.adopt.token) };
   }
   const minted = await mintToken(ctx, inputs);
+  if (inputs.verify !== false) await verifyMinted(ctx, inputs.name, minted);
   return { id: minted.id, outs: outputsOf(inputs, accountId, minted.createdAt, minted.token) };
 }
 
@@ -60,13 +75,34 @@ export async function readToken(
     await ctx.requireAccount(id, props.accountId, "refresh");
     current = await ctx.listings.find(id, `Utho's token list to show token ${id}, which it no longer lists`);
   }
-  if (!current) return { id: "", props };
-  return { id, props: { ...props, name: current.name, scope: current.scope, createdAt: current.createdAt } };
+  if (!current) {
+    if (props.onMissing === "fail") {
+      throw new ApiTokenProviderError(
+        `Token ${id} ("${props.name}") was deleted outside Pulumi, and its onMissing is "fail". Find out who ` +
+          'revoked it; then set onMissing: "recreate" (or run `pulumi refresh` after removing the resource ' +
+          "from the program) to go on.",
+      );
+    }
+    return { id: "", props };
+  }
+  // A state written before fingerprints existed gets one from the secret it holds.
+  const fingerprint = props.token === undefined ? {} : { fingerprint: fingerprintOf(props.token) };
+  return {
+    id,
+    props: {
+      ...props,
+      ...fingerprint,
+      name: current.name,
+      scope: current.scope,
+      createdAt: current.createdAt,
+    },
+  };
 }
 
 /**
- * In place: a secret supplied later with `adopt.token` (verified), and new credentials in
- * `connection` (which must reach the token's account: Utho cannot move a token). All outputs
+ * In place: a secret supplied later with `adopt.token` (verified), new credentials in
+ * `connection` (which must reach the token's account: Utho cannot move a token), and new
+ * `verify` or `onMissing` settings. All outputs
  * are returned, the secret included.
  */
 export async function updateToken(
@@ -86,12 +122,13 @@ export async function updateToken(
         `${recorded}, or replace the token (\`pulumi up --replace <urn>\`) to mint a new one in the other account.`,
     );
   }
-  const { connection, ...rest } = olds;
+  const { connection, verify, onMissing, ...rest } = olds;
   return {
     outs: {
       ...rest,
+      ...settingsOf(news),
       ...(news.connection === undefined ? {} : { connection: news.connection }),
-      ...(suppliedSecret === undefined ? {} : { token: suppliedSecret }),
+      ...secretOf(suppliedSecret),
     },
   };
 }

@@ -1,9 +1,11 @@
 /**
  * `diff`: Utho cannot rename a token or change its scope, so a change to either means a new
- * token (a replacement of exactly those properties); so does a change of `rotation`. Pointing
+ * token (a replacement of exactly those properties); so does a change of `rotation` or of
+ * `keepers` (by content). Pointing
  * `adopt.id` at another token replaces too: the resource becomes that token, and the one it
  * held is revoked unless `retainOnDelete` is set. A newly supplied `adopt.token` and new
- * `connection` credentials need no new token and go through `update`.
+ * `connection` credentials need no new token and go through `update`, as do `verify` and
+ * `onMissing`, which only steer the provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ApiTokenProviderError } from "./errors";
@@ -12,6 +14,15 @@ import { type ApiTokenOutputs, type CheckedInputs, type ConnectionSpec, isUnknow
 // `rotation` exists only to force a new token when its value changes.
 const REPLACING_PROPERTIES = ["name", "scope", "rotation"] as const;
 
+/** Keepers compare by content: the order a program builds its map in is no change. */
+const sameKeepers = (
+  a: Record<string, string> | undefined,
+  b: Record<string, string> | undefined,
+): boolean => {
+  const keys = Object.keys(a ?? {});
+  return keys.length === Object.keys(b ?? {}).length && keys.every((key) => a?.[key] === b?.[key]);
+};
+
 const sameConnection = (a: ConnectionSpec | undefined, b: ConnectionSpec | undefined): boolean =>
   a?.apiKey === b?.apiKey && a?.baseUrl === b?.baseUrl;
 
@@ -19,6 +30,7 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
   const replaces: string[] = REPLACING_PROPERTIES.filter(
     (key) => isUnknown(news[key]) || news[key] !== olds[key],
   );
+  if (!sameKeepers(news.keepers, olds.keepers)) replaces.push("keepers");
   const adopt = isUnknown(news.adopt) ? undefined : news.adopt;
   if (adopt?.id !== undefined && (isUnknown(adopt.id) || adopt.id !== id)) replaces.push("adopt");
   if (adopt && replaces.some((key) => key !== "adopt")) {
@@ -31,8 +43,11 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
   }
   const secretSupplied = adopt?.token !== undefined && adopt.token !== olds.token;
   const connectionChanged = isUnknown(news.connection) || !sameConnection(news.connection, olds.connection);
+  // Settings of the provider's own behaviour: changed in place, nothing sent to Utho.
+  const settingsChanged = news.verify !== olds.verify || news.onMissing !== olds.onMissing;
   return {
-    changes: replaces.length > 0 || secretSupplied || connectionChanged || isUnknown(news.adopt),
+    changes:
+      replaces.length > 0 || secretSupplied || connectionChanged || settingsChanged || isUnknown(news.adopt),
     replaces,
     deleteBeforeReplace: false,
   };

@@ -20,6 +20,9 @@ export interface ConnectionSpec {
   baseUrl?: string;
 }
 
+/** What refresh does about a token deleted outside Pulumi. */
+export type OnMissing = "recreate" | "fail";
+
 /**
  * The inputs as `check` returns them: validated, auto-named, defaults applied. During preview a
  * value computed from another resource may still be unknown.
@@ -30,6 +33,12 @@ export interface CheckedInputs {
   adopt?: AdoptSpec | Unknown;
   /** Any change of this value rotates the token: a new one is minted, then the old one revoked. */
   rotation?: string;
+  /** Any change of these values mints a new token, as `rotation` does. */
+  keepers?: Record<string, string>;
+  /** Whether a new secret must authenticate before create returns. @default true */
+  verify?: boolean;
+  /** @default "recreate" */
+  onMissing?: OnMissing;
   connection?: ConnectionSpec | Unknown;
   /** The resource's logical name, the stem of an auto-generated `name`. */
   namePrefix?: string;
@@ -51,7 +60,12 @@ export interface ApiTokenOutputs {
   createdAt: string;
   /** The secret. Present when minted by the provider or supplied with `adopt.token`. */
   token?: string;
+  /** `sha256:` and the first 16 hex characters of the secret's SHA-256; plain, to tell tokens apart. */
+  fingerprint?: string;
   rotation?: string;
+  keepers?: Record<string, string>;
+  verify?: boolean;
+  onMissing?: OnMissing;
   /** The Utho account that holds the token (`account/info` user id). */
   accountId?: string;
   /** The resource's own credentials, kept so refresh and delete reach the token's account. */

@@ -5,6 +5,7 @@
 import { inspect } from "node:util";
 import { startEmulator } from "../../emulator";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
+import { fingerprintOf } from "../../provider/fingerprint";
 import type { ApiTokenInputs, ApiTokenOutputs } from "../../provider/types";
 import { authenticates as authenticatesTo, requestLog, useEmulator } from "../support/emulator";
 import { type TestProvider, testProvider } from "../support/provider";
@@ -32,6 +33,7 @@ describe("create", () => {
       accountId: "41250",
       name: "ci-deployer",
       scope: "write",
+      fingerprint: fingerprintOf(outs.token as string),
       createdAt: expect.stringMatching(/^\d{4}-/),
       token: expect.any(String),
     });
@@ -331,7 +333,7 @@ describe("adopt", () => {
       scope: "read",
       adopt: { id: made.id, token: made.secret },
     });
-    expect(updated.outs).toEqual({ ...outs, token: made.secret });
+    expect(updated.outs).toEqual({ ...outs, token: made.secret, fingerprint: fingerprintOf(made.secret) });
   });
 });
 

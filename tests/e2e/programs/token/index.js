@@ -1,4 +1,4 @@
-// One ApiToken; `scope`, `name` and `rotation` come from stack config so a test can change them.
+// One ApiToken; its inputs come from stack config so a test can change them (`keepers` as JSON).
 const pulumi = require("@pulumi/pulumi");
 const { ApiToken } = require("utho-pulumi-tokens");
 
@@ -7,6 +7,15 @@ const token = new ApiToken("token", {
   scope: config.get("scope"),
   name: config.get("name"),
   rotation: config.get("rotation"),
+  keepers: config.getObject("keepers"),
+  verify: config.getBoolean("verify"),
+  onMissing: config.get("onMissing"),
 });
 
-module.exports = { id: token.id, name: token.name, scope: token.scope, token: token.token };
+module.exports = {
+  id: token.id,
+  name: token.name,
+  scope: token.scope,
+  token: token.token,
+  fingerprint: token.fingerprint,
+};

@@ -1,0 +1,40 @@
+/**
+ * Verification of a new token: its secret must authenticate (`account/info`) before create
+ * returns, so a pipeline never hands out a token that does not work yet. Utho may take a moment
+ * to accept a new key, so a refusal is asked again over the settle window; a token that is still
+ * refused after it is revoked (its id is known by then) and the create fails.
+ */
+import { UthoAuthError } from "../sdk/errors";
+import type { ProviderContext } from "./context";
+import { ApiTokenProviderError, describe } from "./errors";
+import type { MintedToken } from "./mint";
+
+export async function verifyMinted(ctx: ProviderContext, name: string, minted: MintedToken): Promise<void> {
+  const asToken = ctx.client.withOptions({ apiKey: minted.token });
+  let refusal: unknown;
+  for (const delay of [0, ...ctx.settle.delaysMs]) {
+    if (delay > 0) await ctx.settle.sleep(delay);
+    try {
+      await asToken.account.info();
+      return;
+    } catch (error) {
+      // Anything but a refusal (5xx after the SDK's retries, a timeout) says nothing of the
+      // key: the token is kept, as the mint succeeded and the listing shows it.
+      if (!(error instanceof UthoAuthError)) {
+        ctx.report(
+          `could not verify the new token "${name}" (id ${minted.id}): ${describe(error)}; it is kept`,
+        );
+        return;
+      }
+      refusal = error;
+    }
+  }
+  await ctx.client.apiTokens.delete(minted.id);
+  ctx.listings.revoked(minted.id);
+  throw new ApiTokenProviderError(
+    `Token "${name}" (id ${minted.id}) was minted, but its secret did not authenticate within ` +
+      `${ctx.settleSeconds} s (${describe(refusal)}), so it was revoked. Run again; if this persists, ` +
+      "Utho is not accepting new tokens (set verify: false to skip the check).",
+    { cause: refusal },
+  );
+}

@@ -1,0 +1,74 @@
+/**
+ * Through the real CLI: `keepers` mint a new token when they change (and not when only their
+ * order does), the plain `fingerprint` output matches the secret, `verify` refuses a token Utho
+ * never accepts (revoked, the run fails), and `onMissing: "fail"` stops a refresh that finds
+ * the token deleted outside Pulumi, while the default brings it back on the next `up`.
+ */
+import { createHash } from "node:crypto";
+import { useProjects } from "../support/e2e";
+
+const openProject = useProjects();
+const UP = ["up", "--yes", "--skip-preview"];
+
+it("keepers replace the token on a change of content, and the fingerprint output names the secret", async () => {
+  const p = await openProject("tests/e2e/programs/token");
+  await p.setConfig("keepers", JSON.stringify({ image: "v1", region: "in" }));
+  await p.pulumi(UP);
+  const first = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  const secret = await p.secretOutput("token");
+  const fingerprint = (await p.pulumi(["stack", "output", "fingerprint"])).stdout.trim();
+  expect(fingerprint).toBe(`sha256:${createHash("sha256").update(secret).digest("hex").slice(0, 16)}`);
+
+  // The same map in another order is no change.
+  await p.setConfig("keepers", JSON.stringify({ region: "in", image: "v1" }));
+  await p.pulumi(["up", "--yes", "--expect-no-changes"]);
+
+  await p.setConfig("keepers", JSON.stringify({ image: "v2", region: "in" }));
+  const preview = await p.pulumi(["preview", "--diff"]);
+  expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/utho:ApiToken: \(replace\)/);
+  expect(preview.stdout).toMatch(/~ image : "v1" => "v2"/);
+  await p.pulumi(UP);
+  const second = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  expect(second).not.toBe(first);
+  expect(p.emulator.listTokens().map((t) => t.id)).toEqual([second]);
+  expect((await p.pulumi(["stack", "output", "fingerprint"])).stdout.trim()).not.toBe(fingerprint);
+  // The fingerprint is plain, the secret is not.
+  const outputs = (await p.pulumi(["stack", "output", "--json"])).stdout;
+  expect(outputs).toMatch(/"fingerprint": "sha256:[0-9a-f]{16}"/);
+  expect(outputs).toContain('"token": "[secret]"');
+});
+
+it("verify revokes a token whose secret Utho never accepts, and the run fails saying so", async () => {
+  const p = await openProject("tests/e2e/programs/token", { emulator: { propagationMs: 3_600_000 } });
+  const failed = await p.pulumi(UP, { expectFailure: true });
+  expect(`${failed.stdout}\n${failed.stderr}`).toMatch(
+    /Token "token-[0-9a-f]{8}" \(id \d+\) was minted, but its secret did not authenticate within 7\.8 s .*so it was revoked/,
+  );
+  expect(p.emulator.listTokens()).toEqual([]);
+  // verify: false takes the token as Utho answered.
+  await p.setConfig("verify", "false");
+  await p.pulumi(UP);
+  expect(p.emulator.listTokens()).toHaveLength(1);
+});
+
+it('onMissing "fail" stops a refresh that finds the token gone; "recreate" brings it back', async () => {
+  const p = await openProject("tests/e2e/programs/token");
+  await p.setConfig("onMissing", "fail");
+  await p.pulumi(UP);
+  const id = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  p.emulator.deleteTokenOutOfBand(id);
+  const stopped = await p.pulumi(["refresh", "--yes", "--skip-preview"], { expectFailure: true });
+  expect(`${stopped.stdout}\n${stopped.stderr}`).toContain(
+    `Token ${id} ("${(await p.pulumi(["stack", "output", "name"])).stdout.trim()}") was deleted outside Pulumi, and its onMissing is "fail".`,
+  );
+
+  await p.setConfig("onMissing", "recreate");
+  // The setting changes in place first (nothing sent to Utho), then refresh drops the token
+  // and the next up mints it again.
+  await p.pulumi(UP);
+  await p.pulumi(["refresh", "--yes", "--skip-preview"]);
+  await p.pulumi(UP);
+  const again = p.emulator.listTokens();
+  expect(again).toHaveLength(1);
+  expect(again[0]?.id).not.toBe(id);
+});

@@ -1,0 +1,141 @@
+/**
+ * The token lifecycle inputs that need no clock: `keepers` (any change mints a new token),
+ * `verify` (a new secret must authenticate before create returns), `onMissing` (what refresh
+ * does about a token deleted outside Pulumi), and the `fingerprint` output.
+ */
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startEmulator } from "../../emulator";
+import { ProviderContext } from "../../provider/context";
+import { createToken, readToken, updateToken } from "../../provider/crud";
+import { diffToken } from "../../provider/diff";
+import { fingerprintOf } from "../../provider/fingerprint";
+import type { ApiTokenInputs } from "../../provider/types";
+import { authenticates, clientFor, useEmulator } from "../support/emulator";
+import { testProvider } from "../support/provider";
+
+const emulator = useEmulator({ retryAfterSeconds: 0 });
+const inputs: ApiTokenInputs = { name: "ci-deployer-1a2b3c4d", scope: "write", autoNamed: true };
+const accountInfo = () => emulator.current.countRequests("GET", "/v2/account/info");
+
+describe("fingerprint", () => {
+  it("is sha256: and the first 16 hex characters of the secret's SHA-256, in the outputs of a mint", async () => {
+    const { outs } = await createToken(testProvider(emulator.current).context(), inputs);
+    const digest = createHash("sha256")
+      .update(outs.token as string)
+      .digest("hex");
+    expect(outs.fingerprint).toBe(`sha256:${digest.slice(0, 16)}`);
+    expect(fingerprintOf("abc")).toBe("sha256:ba7816bf8f01cfea");
+  });
+
+  it("is added by a refresh to a state written before fingerprints existed", async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), inputs);
+    const { fingerprint, ...older } = outs;
+    expect((await readToken(testProvider(emulator.current).context(), id, older)).props.fingerprint).toBe(
+      fingerprint,
+    );
+  });
+});
+
+describe("keepers", () => {
+  const olds = { name: "n", scope: "read" as const, createdAt: "x", keepers: { image: "v1", region: "in" } };
+  it("replace the token when a value, a key or the map's presence changes", () => {
+    expect(diffToken("1", olds, { ...olds, keepers: { image: "v2", region: "in" } }).replaces).toEqual([
+      "keepers",
+    ]);
+    expect(diffToken("1", olds, { ...olds, keepers: { image: "v1" } }).replaces).toEqual(["keepers"]);
+    expect(diffToken("1", olds, { name: "n", scope: "read" }).replaces).toEqual(["keepers"]);
+  });
+
+  it("compare by content, not by the order the program built the map in", () => {
+    expect(diffToken("1", olds, { ...olds, keepers: { region: "in", image: "v1" } })).toMatchObject({
+      changes: false,
+      replaces: [],
+    });
+  });
+
+  it("are kept in the outputs", async () => {
+    const { outs } = await createToken(testProvider(emulator.current).context(), {
+      ...inputs,
+      keepers: { image: "v1" },
+    });
+    expect(outs.keepers).toEqual({ image: "v1" });
+  });
+});
+
+describe("verify", () => {
+  it("authenticates the new secret once before create returns (on by default)", async () => {
+    await createToken(testProvider(emulator.current).context(), inputs);
+    // The provider's own account lookup, then the new token's.
+    expect(accountInfo()).toBe(2);
+  });
+
+  it("is skipped with verify: false", async () => {
+    await createToken(testProvider(emulator.current).context(), { ...inputs, verify: false });
+    expect(accountInfo()).toBe(1);
+  });
+
+  it("asks again while Utho still refuses a new secret, and returns once it is accepted", async () => {
+    const lagging = await startEmulator({ propagationMs: 300 });
+    try {
+      const reports: string[] = [];
+      const settle = {
+        delaysMs: [150, 150, 150, 150],
+        sleep: (ms: number) => sleep(ms),
+        now: () => performance.now(),
+      };
+      const ctx = new ProviderContext(clientFor(lagging), settle, (m) => reports.push(m));
+      const { outs } = await createToken(ctx, inputs);
+      expect(await authenticates(lagging, outs.token)).toBe(true);
+      expect(
+        lagging.requests.filter((r) => r.path === "/v2/account/info" && r.status === 401).length,
+      ).toBeGreaterThan(0);
+    } finally {
+      await lagging.close();
+    }
+  });
+
+  it("revokes a token whose secret is never accepted within the window, and fails naming it", async () => {
+    const never = await startEmulator({ propagationMs: 3_600_000 });
+    try {
+      const t = testProvider(never);
+      await expect(createToken(t.context(), inputs)).rejects.toThrow(
+        /^Token "ci-deployer-1a2b3c4d" \(id \d+\) was minted, but its secret did not authenticate within 7\.8 s \(.*HTTP 401.*\), so it was revoked\./,
+      );
+      expect(never.listTokens()).toEqual([]);
+    } finally {
+      await never.close();
+    }
+  });
+});
+
+describe("onMissing", () => {
+  it('"recreate" (the default) has a refresh drop a token deleted outside Pulumi', async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), inputs);
+    emulator.current.deleteTokenOutOfBand(id);
+    expect((await readToken(testProvider(emulator.current).context(), id, outs)).id).toBe("");
+  });
+
+  it('"fail" stops the refresh, naming the token', async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), { ...inputs, onMissing: "fail" });
+    expect(outs.onMissing).toBe("fail");
+    emulator.current.deleteTokenOutOfBand(id);
+    await expect(readToken(testProvider(emulator.current).context(), id, outs)).rejects.toThrow(
+      `Token ${id} ("ci-deployer-1a2b3c4d") was deleted outside Pulumi, and its onMissing is "fail".`,
+    );
+  });
+
+  it("changes in place, with verify, sending nothing to Utho", async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), inputs);
+    const news = { ...inputs, onMissing: "fail" as const, verify: false };
+    expect(diffToken(id, outs, news)).toMatchObject({ changes: true, replaces: [] });
+    emulator.current.resetRequests();
+    const updated = await updateToken(t.context(), id, outs, news);
+    expect(updated.outs).toEqual({ ...outs, onMissing: "fail", verify: false });
+    expect(emulator.current.requests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+});
