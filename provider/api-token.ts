@@ -38,6 +38,13 @@ export interface ApiTokenArgs {
    */
   keepers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
+   * Scheduled rotation: a duration (`"90d"`, `"12h"`, `"30m"`, `"1d12h"`; w, d, h, m, s) after
+   * the current token's creation, it is due, `preview` shows a replacement and `up` mints a new
+   * token, then revokes the old one. Time is the provider's (UTHO_TOKENS_NOW sets it for tests and
+   * dry runs), never the program's. Changing it moves `rotationDueAt` in place, or rotates if due.
+   */
+  rotateAfter?: pulumi.Input<string>;
+  /**
    * After a mint, the new secret must authenticate (`account/info`) before create returns,
    * asked again over the settle window while Utho still refuses it; a token never accepted is
    * revoked and the create fails. Changing it updates in place. @default true
@@ -83,6 +90,8 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly token: pulumi.Output<string | undefined>;
   /** `sha256:` and the first 16 hex characters of the secret's SHA-256: plain, to tell tokens apart. */
   declare readonly fingerprint: pulumi.Output<string | undefined>;
+  /** With `rotateAfter`: when the token is due for rotation (ISO 8601, plain). */
+  declare readonly rotationDueAt: pulumi.Output<string | undefined>;
   /** The Utho account holding the token (`account/info` user id). */
   declare readonly accountId: pulumi.Output<string>;
 
@@ -98,11 +107,13 @@ export class ApiToken extends pulumi.dynamic.Resource {
       accountId: undefined,
       token: undefined,
       fingerprint: undefined,
+      rotationDueAt: undefined,
       // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
       // program passed it in plain text.
       ...(args.adopt === undefined ? {} : { adopt: pulumi.secret(args.adopt) }),
       ...(args.rotation === undefined ? {} : { rotation: args.rotation }),
       ...(args.keepers === undefined ? {} : { keepers: args.keepers }),
+      ...(args.rotateAfter === undefined ? {} : { rotateAfter: args.rotateAfter }),
       ...(args.verify === undefined ? {} : { verify: args.verify }),
       ...(args.onMissing === undefined ? {} : { onMissing: args.onMissing }),
       // Secret as a whole, for the same reason: it holds an API key.

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { resolveBaseUrl } from "../sdk/options";
 import { ruleProblem, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
+import { parseDuration } from "./duration";
 import { autoName } from "./naming";
 import { type CheckedInputs, UNKNOWN } from "./types";
 
@@ -101,9 +102,16 @@ const keepersSchema = z
     message: `must have at most ${KEEPERS_MAX} entries`,
   });
 
+/** A duration as `duration.ts` reads it ("90d", "12h", "1d12h"). */
+const durationSchema = z.string('must be a duration string such as "90d"').superRefine((value, ctx) => {
+  const parsed = parseDuration(value);
+  if ("problem" in parsed)
+    ctx.addIssue({ code: "custom", message: `must be a duration: ${parsed.problem}`, input: value });
+});
+
 /** What each object accepts, for the message about an unknown property. */
 const ACCEPTED: Record<string, string> = {
-  "": "name, scope, rotation, keepers, verify, onMissing, adopt and connection",
+  "": "name, scope, rotation, rotateAfter, keepers, verify, onMissing, adopt and connection",
   adopt: "id and token",
   connection: "apiKey and baseUrl",
 };
@@ -116,6 +124,7 @@ const inputSchema = z
     adopt: orUnknown(adoptSchema).optional(),
     rotation: rotationSchema.optional(),
     keepers: keepersSchema.optional(),
+    rotateAfter: durationSchema.optional(),
     verify: z.boolean("must be true or false").optional(),
     onMissing: z.enum(["recreate", "fail"], 'must be "recreate" or "fail"').optional(),
     connection: orUnknown(connectionSchema).optional(),
@@ -161,7 +170,8 @@ export function checkInputs(
   const parsed = inputSchema.safeParse(news);
   if (!parsed.success) return { failures: failuresOf(parsed.error.issues) };
   // `autoNamed` and `__provider` as sent are not kept: the first is decided here, the second is the engine's.
-  const { name, scope, adopt, rotation, keepers, verify, onMissing, connection, namePrefix } = parsed.data;
+  const { name, scope, adopt, rotation, keepers, rotateAfter, verify, onMissing, connection, namePrefix } =
+    parsed.data;
   if (adopt && name === undefined) {
     return failure("name", "required when adopting a token (it must equal the adopted token's name)");
   }
@@ -177,6 +187,7 @@ export function checkInputs(
       ...(adopt === undefined ? {} : { adopt }),
       ...(rotation === undefined ? {} : { rotation }),
       ...(keepers === undefined ? {} : { keepers }),
+      ...(rotateAfter === undefined ? {} : { rotateAfter }),
       ...(verify === undefined ? {} : { verify }),
       ...(onMissing === undefined ? {} : { onMissing }),
       ...(connection === undefined ? {} : { connection }),

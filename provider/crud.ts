@@ -10,6 +10,7 @@ import type { ProviderContext } from "./context";
 import { ApiTokenProviderError } from "./errors";
 import { fingerprintOf } from "./fingerprint";
 import { mintToken } from "./mint";
+import { rotationDueAt } from "./rotation";
 import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
 import { verifyMinted } from "./verify";
 
@@ -18,11 +19,16 @@ export type CreateResult = Required<pulumi.dynamic.CreateResult<ApiTokenOutputs>
 export type ReadResult = Required<Pick<pulumi.dynamic.ReadResult<ApiTokenOutputs>, "id" | "props">>;
 export type UpdateResult = Required<pulumi.dynamic.UpdateResult<ApiTokenOutputs>>;
 
-/** The inputs that only steer the provider, changed in place. */
-const settingsOf = (inputs: ApiTokenInputs) => ({
-  ...(inputs.verify === undefined ? {} : { verify: inputs.verify }),
-  ...(inputs.onMissing === undefined ? {} : { onMissing: inputs.onMissing }),
-});
+/** The inputs that only steer the provider, changed in place, and the due date they set. */
+const settingsOf = (inputs: ApiTokenInputs, createdAt: string) => {
+  const dueAt = rotationDueAt(createdAt, inputs.rotateAfter);
+  return {
+    ...(inputs.verify === undefined ? {} : { verify: inputs.verify }),
+    ...(inputs.onMissing === undefined ? {} : { onMissing: inputs.onMissing }),
+    ...(inputs.rotateAfter === undefined ? {} : { rotateAfter: inputs.rotateAfter }),
+    ...(dueAt === undefined ? {} : { rotationDueAt: dueAt }),
+  };
+};
 
 /** The secret and its fingerprint, or neither. */
 const secretOf = (token: string | undefined) =>
@@ -38,7 +44,7 @@ function outputsOf(inputs: ApiTokenInputs, accountId: string, createdAt: string,
     ...secretOf(token),
     ...(inputs.rotation === undefined ? {} : { rotation: inputs.rotation }),
     ...(inputs.keepers === undefined ? {} : { keepers: inputs.keepers }),
-    ...settingsOf(inputs),
+    ...settingsOf(inputs, createdAt),
     ...(inputs.connection === undefined ? {} : { connection: inputs.connection }),
     ...(inputs.namePrefix === undefined ? {} : { namePrefix: inputs.namePrefix }),
     ...(inputs.autoNamed ? { autoNamed: true } : {}),
@@ -122,11 +128,11 @@ export async function updateToken(
         `${recorded}, or replace the token (\`pulumi up --replace <urn>\`) to mint a new one in the other account.`,
     );
   }
-  const { connection, verify, onMissing, ...rest } = olds;
+  const { connection, verify, onMissing, rotateAfter, rotationDueAt: _due, ...rest } = olds;
   return {
     outs: {
       ...rest,
-      ...settingsOf(news),
+      ...settingsOf(news, olds.createdAt),
       ...(news.connection === undefined ? {} : { connection: news.connection }),
       ...secretOf(suppliedSecret),
     },

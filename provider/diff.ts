@@ -9,6 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ApiTokenProviderError } from "./errors";
+import { isDue, rotationDueAt } from "./rotation";
 import { type ApiTokenOutputs, type CheckedInputs, type ConnectionSpec, isUnknown } from "./types";
 
 // `rotation` exists only to force a new token when its value changes.
@@ -31,6 +32,8 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
     (key) => isUnknown(news[key]) || news[key] !== olds[key],
   );
   if (!sameKeepers(news.keepers, olds.keepers)) replaces.push("keepers");
+  // Due by the schedule the program declares now, counted from the current token's creation.
+  if (isDue(rotationDueAt(olds.createdAt, news.rotateAfter))) replaces.push("rotateAfter");
   const adopt = isUnknown(news.adopt) ? undefined : news.adopt;
   if (adopt?.id !== undefined && (isUnknown(adopt.id) || adopt.id !== id)) replaces.push("adopt");
   if (adopt && replaces.some((key) => key !== "adopt")) {
@@ -44,7 +47,9 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
   const secretSupplied = adopt?.token !== undefined && adopt.token !== olds.token;
   const connectionChanged = isUnknown(news.connection) || !sameConnection(news.connection, olds.connection);
   // Settings of the provider's own behaviour: changed in place, nothing sent to Utho.
-  const settingsChanged = news.verify !== olds.verify || news.onMissing !== olds.onMissing;
+  // A new schedule that is not due yet only moves `rotationDueAt`.
+  const settingsChanged =
+    news.verify !== olds.verify || news.onMissing !== olds.onMissing || news.rotateAfter !== olds.rotateAfter;
   return {
     changes:
       replaces.length > 0 || secretSupplied || connectionChanged || settingsChanged || isUnknown(news.adopt),

@@ -35,6 +35,8 @@ export interface CheckedInputs {
   rotation?: string;
   /** Any change of these values mints a new token, as `rotation` does. */
   keepers?: Record<string, string>;
+  /** A duration ("90d"): the token is replaced once that long has passed since its creation. */
+  rotateAfter?: string;
   /** Whether a new secret must authenticate before create returns. @default true */
   verify?: boolean;
   /** @default "recreate" */
@@ -64,6 +66,9 @@ export interface ApiTokenOutputs {
   fingerprint?: string;
   rotation?: string;
   keepers?: Record<string, string>;
+  rotateAfter?: string;
+  /** When the token is due for rotation (ISO 8601): its creation plus `rotateAfter`. */
+  rotationDueAt?: string;
   verify?: boolean;
   onMissing?: OnMissing;
   /** The Utho account that holds the token (`account/info` user id). */

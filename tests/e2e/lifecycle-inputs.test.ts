@@ -2,7 +2,8 @@
  * Through the real CLI: `keepers` mint a new token when they change (and not when only their
  * order does), the plain `fingerprint` output matches the secret, `verify` refuses a token Utho
  * never accepts (revoked, the run fails), and `onMissing: "fail"` stops a refresh that finds
- * the token deleted outside Pulumi, while the default brings it back on the next `up`.
+ * the token deleted outside Pulumi, while the default brings it back on the next `up`; and
+ * `rotateAfter` rotates a token once due by the provider's clock, set through UTHO_TOKENS_NOW.
  */
 import { createHash } from "node:crypto";
 import { useProjects } from "../support/e2e";
@@ -71,4 +72,31 @@ it('onMissing "fail" stops a refresh that finds the token gone; "recreate" bring
   const again = p.emulator.listTokens();
   expect(again).toHaveLength(1);
   expect(again[0]?.id).not.toBe(id);
+});
+
+it("rotateAfter: preview shows the rotation once due by the provider's clock (UTHO_TOKENS_NOW), and up performs it", async () => {
+  const p = await openProject("tests/e2e/programs/token");
+  await p.setConfig("rotateAfter", "90d");
+  await p.pulumi(UP);
+  const first = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  const dueAt = (await p.pulumi(["stack", "output", "rotationDueAt"])).stdout.trim();
+  expect(Date.parse(dueAt) - Date.now()).toBeGreaterThan(89 * 86_400_000);
+  const justBefore = { UTHO_TOKENS_NOW: new Date(Date.parse(dueAt) - 1000).toISOString() };
+  const due = { UTHO_TOKENS_NOW: dueAt };
+
+  // A second before, nothing to do, in preview and up alike.
+  await p.pulumi(["preview", "--expect-no-changes"], { env: justBefore });
+  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: justBefore });
+
+  // At the due instant, the preview and the up agree: one replacement, for rotateAfter.
+  const preview = await p.pulumi(["preview", "--diff"], { env: due });
+  expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/utho:ApiToken: \(replace\)/);
+  await p.pulumi(UP, { env: due });
+  const second = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  expect(second).not.toBe(first);
+  expect(p.emulator.listTokens().map((t) => t.id)).toEqual([second]);
+  // The new token is due 90 days after its own creation.
+  const next = (await p.pulumi(["stack", "output", "rotationDueAt"])).stdout.trim();
+  expect(Date.parse(next) - Date.now()).toBeGreaterThan(89 * 86_400_000);
+  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: due });
 });

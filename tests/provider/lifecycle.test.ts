@@ -1,7 +1,8 @@
 /**
- * The token lifecycle inputs that need no clock: `keepers` (any change mints a new token),
- * `verify` (a new secret must authenticate before create returns), `onMissing` (what refresh
- * does about a token deleted outside Pulumi), and the `fingerprint` output.
+ * The token lifecycle: `keepers` (any change mints a new token), `verify` (a new secret must
+ * authenticate before create returns), `onMissing` (what refresh does about a token deleted
+ * outside Pulumi), the `fingerprint` output, and `rotateAfter` with the provider's clock set
+ * through UTHO_TOKENS_NOW (nothing sleeps to reach a date).
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -10,6 +11,7 @@ import { ProviderContext } from "../../provider/context";
 import { createToken, readToken, updateToken } from "../../provider/crud";
 import { diffToken } from "../../provider/diff";
 import { fingerprintOf } from "../../provider/fingerprint";
+import { isDue, rotationDueAt } from "../../provider/rotation";
 import type { ApiTokenInputs } from "../../provider/types";
 import { authenticates, clientFor, useEmulator } from "../support/emulator";
 import { testProvider } from "../support/provider";
@@ -137,5 +139,71 @@ describe("onMissing", () => {
     const updated = await updateToken(t.context(), id, outs, news);
     expect(updated.outs).toEqual({ ...outs, onMissing: "fail", verify: false });
     expect(emulator.current.requests.filter((r) => r.method !== "GET")).toEqual([]);
+  });
+});
+
+describe("rotateAfter", () => {
+  const day = 86_400_000;
+  const createdAt = "2026-12-01 00:00:00";
+  const olds = { name: "n", scope: "read" as const, createdAt, rotateAfter: "90d" };
+  const at = (iso: string) => ({ UTHO_TOKENS_NOW: iso });
+  const saved = process.env.UTHO_TOKENS_NOW;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.UTHO_TOKENS_NOW;
+    else process.env.UTHO_TOKENS_NOW = saved;
+  });
+
+  it("is due at Utho's created_at plus the duration, exactly then and after, not a millisecond before", () => {
+    const due = rotationDueAt(createdAt, "90d");
+    expect(due).toBe("2027-03-01T00:00:00.000Z");
+    expect(rotationDueAt(createdAt, "1d12h")).toBe("2026-12-02T12:00:00.000Z");
+    expect(isDue(due, Date.parse("2027-03-01T00:00:00Z"))).toBe(true);
+    expect(isDue(due, Date.parse("2027-02-28T23:59:59.999Z"))).toBe(false);
+    expect(isDue(undefined, Date.parse("2099-01-01T00:00:00Z"))).toBe(false);
+  });
+
+  it("counts from the mint when Utho's created_at cannot be read", () => {
+    const minted = Date.parse("2026-12-01T10:00:00Z");
+    expect(rotationDueAt("yesterday-ish", "12h", minted)).toBe("2026-12-01T22:00:00.000Z");
+  });
+
+  it("makes diff replace the token once due by the provider's clock (UTHO_TOKENS_NOW), and not before", () => {
+    process.env.UTHO_TOKENS_NOW = at("2027-02-28T23:59:59Z").UTHO_TOKENS_NOW;
+    expect(diffToken("1", olds, { name: "n", scope: "read", rotateAfter: "90d" })).toMatchObject({
+      changes: false,
+      replaces: [],
+    });
+    process.env.UTHO_TOKENS_NOW = at("2027-03-01T00:00:00Z").UTHO_TOKENS_NOW;
+    expect(diffToken("1", olds, { name: "n", scope: "read", rotateAfter: "90d" }).replaces).toEqual([
+      "rotateAfter",
+    ]);
+  });
+
+  it("follows Utho's clock for the start: a created_at ahead of ours (skew) moves the due date with it", () => {
+    // Utho's clock runs 5 minutes ahead of the provider's.
+    const ahead = { ...olds, createdAt: "2026-12-01 00:05:00" };
+    process.env.UTHO_TOKENS_NOW = "2027-03-01T00:04:59Z";
+    expect(diffToken("1", ahead, { name: "n", scope: "read", rotateAfter: "90d" }).replaces).toEqual([]);
+    process.env.UTHO_TOKENS_NOW = "2027-03-01T00:05:00Z";
+    expect(diffToken("1", ahead, { name: "n", scope: "read", rotateAfter: "90d" }).replaces).toEqual([
+      "rotateAfter",
+    ]);
+  });
+
+  it("a new schedule not due yet moves rotationDueAt in place; one already due rotates", async () => {
+    process.env.UTHO_TOKENS_NOW = new Date(Date.now() + 10 * day).toISOString();
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), { ...inputs, rotateAfter: "30d" });
+    expect(Date.parse(outs.rotationDueAt as string) - Date.now()).toBeGreaterThan(29 * day);
+    const longer = { ...inputs, rotateAfter: "60d" };
+    expect(diffToken(id, outs, longer)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await updateToken(t.context(), id, outs, longer);
+    expect(Date.parse(updated.outs.rotationDueAt as string) - Date.parse(outs.rotationDueAt as string)).toBe(
+      30 * day,
+    );
+    expect(diffToken(id, outs, { ...inputs, rotateAfter: "1d" }).replaces).toEqual(["rotateAfter"]);
+    // Without a schedule, nothing is due and nothing is said of a due date.
+    const { rotateAfter: _, ...plain } = inputs as ApiTokenInputs & { rotateAfter?: string };
+    expect((await updateToken(t.context(), id, updated.outs, plain)).outs.rotationDueAt).toBeUndefined();
   });
 });

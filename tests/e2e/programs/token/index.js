@@ -8,6 +8,7 @@ const token = new ApiToken("token", {
   name: config.get("name"),
   rotation: config.get("rotation"),
   keepers: config.getObject("keepers"),
+  rotateAfter: config.get("rotateAfter"),
   verify: config.getBoolean("verify"),
   onMissing: config.get("onMissing"),
 });
@@ -18,4 +19,5 @@ module.exports = {
   scope: token.scope,
   token: token.token,
   fingerprint: token.fingerprint,
+  rotationDueAt: token.rotationDueAt,
 };
