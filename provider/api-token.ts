@@ -45,6 +45,13 @@ export interface ApiTokenArgs {
    */
   rotateAfter?: pulumi.Input<string>;
   /**
+   * Expiry: an ISO 8601 instant (`"2027-03-01T00:00:00Z"`). The first `up` or `refresh` at or
+   * after it (by the provider's clock) revokes the token; the resource stays, with `expired:
+   * true` and no secret, until the program changes. A later instant, or none, mints a fresh
+   * token. Must lie in the future when the resource is created.
+   */
+  expiresAt?: pulumi.Input<string>;
+  /**
    * After a mint, the new secret must authenticate (`account/info`) before create returns,
    * asked again over the settle window while Utho still refuses it; a token never accepted is
    * revoked and the create fails. Changing it updates in place. @default true
@@ -92,6 +99,8 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly fingerprint: pulumi.Output<string | undefined>;
   /** With `rotateAfter`: when the token is due for rotation (ISO 8601, plain). */
   declare readonly rotationDueAt: pulumi.Output<string | undefined>;
+  /** True once `expiresAt` has passed and the token was revoked. */
+  declare readonly expired: pulumi.Output<boolean | undefined>;
   /** The Utho account holding the token (`account/info` user id). */
   declare readonly accountId: pulumi.Output<string>;
 
@@ -108,12 +117,14 @@ export class ApiToken extends pulumi.dynamic.Resource {
       token: undefined,
       fingerprint: undefined,
       rotationDueAt: undefined,
+      expired: undefined,
       // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
       // program passed it in plain text.
       ...(args.adopt === undefined ? {} : { adopt: pulumi.secret(args.adopt) }),
       ...(args.rotation === undefined ? {} : { rotation: args.rotation }),
       ...(args.keepers === undefined ? {} : { keepers: args.keepers }),
       ...(args.rotateAfter === undefined ? {} : { rotateAfter: args.rotateAfter }),
+      ...(args.expiresAt === undefined ? {} : { expiresAt: args.expiresAt }),
       ...(args.verify === undefined ? {} : { verify: args.verify }),
       ...(args.onMissing === undefined ? {} : { onMissing: args.onMissing }),
       // Secret as a whole, for the same reason: it holds an API key.

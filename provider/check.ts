@@ -8,8 +8,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { resolveBaseUrl } from "../sdk/options";
 import { ruleProblem, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
+import { now, parseInstant } from "./clock";
 import { parseDuration } from "./duration";
 import { autoName } from "./naming";
+import { hasExpired } from "./rotation";
 import { type CheckedInputs, UNKNOWN } from "./types";
 
 /** `schema`, or the engine's placeholder for a value not known yet (preview). `schema` comes last. */
@@ -109,9 +111,16 @@ const durationSchema = z.string('must be a duration string such as "90d"').super
     ctx.addIssue({ code: "custom", message: `must be a duration: ${parsed.problem}`, input: value });
 });
 
+/** An ISO 8601 instant with a time zone, as UTHO_TOKENS_NOW takes it. */
+const instantSchema = z
+  .string("must be an ISO 8601 instant string")
+  .refine((v) => parseInstant(v) !== undefined, {
+    message: "must be an ISO 8601 instant with a time zone, e.g. 2027-03-01T00:00:00Z",
+  });
+
 /** What each object accepts, for the message about an unknown property. */
 const ACCEPTED: Record<string, string> = {
-  "": "name, scope, rotation, rotateAfter, keepers, verify, onMissing, adopt and connection",
+  "": "name, scope, rotation, rotateAfter, expiresAt, keepers, verify, onMissing, adopt and connection",
   adopt: "id and token",
   connection: "apiKey and baseUrl",
 };
@@ -125,6 +134,7 @@ const inputSchema = z
     rotation: rotationSchema.optional(),
     keepers: keepersSchema.optional(),
     rotateAfter: durationSchema.optional(),
+    expiresAt: instantSchema.optional(),
     verify: z.boolean("must be true or false").optional(),
     onMissing: z.enum(["recreate", "fail"], 'must be "recreate" or "fail"').optional(),
     connection: orUnknown(connectionSchema).optional(),
@@ -170,8 +180,27 @@ export function checkInputs(
   const parsed = inputSchema.safeParse(news);
   if (!parsed.success) return { failures: failuresOf(parsed.error.issues) };
   // `autoNamed` and `__provider` as sent are not kept: the first is decided here, the second is the engine's.
-  const { name, scope, adopt, rotation, keepers, rotateAfter, verify, onMissing, connection, namePrefix } =
-    parsed.data;
+  const {
+    name,
+    scope,
+    adopt,
+    rotation,
+    keepers,
+    rotateAfter,
+    expiresAt,
+    verify,
+    onMissing,
+    connection,
+    namePrefix,
+  } = parsed.data;
+  // A new resource whose token would expire before it is minted is a mistake; an existing one
+  // may pass its instant (that is what expiry is).
+  if (expiresAt !== undefined && olds.name === undefined && hasExpired(expiresAt)) {
+    return failure(
+      "expiresAt",
+      `must be in the future when the token is created (${expiresAt} has passed; the provider's clock says ${new Date(now()).toISOString()})`,
+    );
+  }
   if (adopt && name === undefined) {
     return failure("name", "required when adopting a token (it must equal the adopted token's name)");
   }
@@ -188,6 +217,7 @@ export function checkInputs(
       ...(rotation === undefined ? {} : { rotation }),
       ...(keepers === undefined ? {} : { keepers }),
       ...(rotateAfter === undefined ? {} : { rotateAfter }),
+      ...(expiresAt === undefined ? {} : { expiresAt }),
       ...(verify === undefined ? {} : { verify }),
       ...(onMissing === undefined ? {} : { onMissing }),
       ...(connection === undefined ? {} : { connection }),

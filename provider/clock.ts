@@ -10,12 +10,18 @@ export const NOW_VARIABLE = "UTHO_TOKENS_NOW";
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
+/** An ISO 8601 instant with a time zone in milliseconds since the epoch, or undefined. */
+export function parseInstant(text: string): number | undefined {
+  const ms = ISO_INSTANT.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
 /** Milliseconds since the epoch. */
 export function now(env: NodeJS.ProcessEnv = process.env): number {
   const fixed = env[NOW_VARIABLE];
   if (fixed === undefined || fixed === "") return Date.now();
-  const ms = ISO_INSTANT.test(fixed) ? Date.parse(fixed) : Number.NaN;
-  if (Number.isNaN(ms)) {
+  const ms = parseInstant(fixed);
+  if (ms === undefined) {
     throw new UthoConfigError(
       `${NOW_VARIABLE}: "${fixed}" is not an ISO 8601 instant with a time zone (e.g. 2027-01-01T00:00:00Z)`,
     );

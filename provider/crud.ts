@@ -10,7 +10,7 @@ import type { ProviderContext } from "./context";
 import { ApiTokenProviderError } from "./errors";
 import { fingerprintOf } from "./fingerprint";
 import { mintToken } from "./mint";
-import { rotationDueAt } from "./rotation";
+import { hasExpired, rotationDueAt } from "./rotation";
 import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
 import { verifyMinted } from "./verify";
 
@@ -26,6 +26,7 @@ const settingsOf = (inputs: ApiTokenInputs, createdAt: string) => {
     ...(inputs.verify === undefined ? {} : { verify: inputs.verify }),
     ...(inputs.onMissing === undefined ? {} : { onMissing: inputs.onMissing }),
     ...(inputs.rotateAfter === undefined ? {} : { rotateAfter: inputs.rotateAfter }),
+    ...(inputs.expiresAt === undefined ? {} : { expiresAt: inputs.expiresAt }),
     ...(dueAt === undefined ? {} : { rotationDueAt: dueAt }),
   };
 };
@@ -74,6 +75,9 @@ export async function readToken(
   id: string,
   props: ApiTokenOutputs,
 ): Promise<ReadResult> {
+  // Revoked on purpose at its expiry: there is nothing in Utho to read.
+  if (props.expired) return { id, props };
+  if (hasExpired(props.expiresAt)) return { id, props: await expire(ctx, id, props) };
   // A token this key lists is in this key's account (ids are Utho-wide): only an absence needs
   // the account check, lest a key of another account make a live token look deleted.
   let current = (await ctx.listings.current()).byId.get(id);
@@ -128,15 +132,24 @@ export async function updateToken(
         `${recorded}, or replace the token (\`pulumi up --replace <urn>\`) to mint a new one in the other account.`,
     );
   }
-  const { connection, verify, onMissing, rotateAfter, rotationDueAt: _due, ...rest } = olds;
-  return {
-    outs: {
-      ...rest,
-      ...settingsOf(news, olds.createdAt),
-      ...(news.connection === undefined ? {} : { connection: news.connection }),
-      ...secretOf(suppliedSecret),
-    },
+  const { connection, verify, onMissing, rotateAfter, rotationDueAt: _due, expiresAt, ...rest } = olds;
+  const outs: ApiTokenOutputs = {
+    ...rest,
+    ...settingsOf(news, olds.createdAt),
+    ...(news.connection === undefined ? {} : { connection: news.connection }),
+    ...secretOf(suppliedSecret),
   };
+  return { outs: !olds.expired && hasExpired(news.expiresAt) ? await expire(ctx, id, outs) : outs };
+}
+
+/**
+ * Revokes a token at its `expiresAt` and returns the outputs of the resource that stays: marked
+ * expired, without the secret (nobody may use it now) or anything derived from it.
+ */
+async function expire(ctx: ProviderContext, id: string, props: ApiTokenOutputs): Promise<ApiTokenOutputs> {
+  await deleteToken(ctx, id, props);
+  const { token: _token, fingerprint: _fingerprint, rotationDueAt: _due, ...rest } = props;
+  return { ...rest, expired: true };
 }
 
 /**
@@ -146,6 +159,8 @@ export async function updateToken(
  * the settle window before the 404 is called wrong.
  */
 export async function deleteToken(ctx: ProviderContext, id: string, props: ApiTokenOutputs): Promise<void> {
+  // Revoked already, at its expiry.
+  if (props.expired) return;
   await ctx.requireAccount(id, props.accountId, "delete");
   try {
     await ctx.client.apiTokens.delete(id);

@@ -9,7 +9,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ApiTokenProviderError } from "./errors";
-import { isDue, rotationDueAt } from "./rotation";
+import { hasExpired, isDue, rotationDueAt } from "./rotation";
 import { type ApiTokenOutputs, type CheckedInputs, type ConnectionSpec, isUnknown } from "./types";
 
 // `rotation` exists only to force a new token when its value changes.
@@ -32,8 +32,13 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
     (key) => isUnknown(news[key]) || news[key] !== olds[key],
   );
   if (!sameKeepers(news.keepers, olds.keepers)) replaces.push("keepers");
+  // An expired token's resource stays as it is until the program gives it a later instant
+  // (or none): then a fresh token is minted.
+  if (olds.expired && !hasExpired(news.expiresAt)) replaces.push("expiresAt");
   // Due by the schedule the program declares now, counted from the current token's creation.
-  if (isDue(rotationDueAt(olds.createdAt, news.rotateAfter))) replaces.push("rotateAfter");
+  if (!olds.expired && isDue(rotationDueAt(olds.createdAt, news.rotateAfter))) replaces.push("rotateAfter");
+  // Expiry is an update: the token is revoked and the resource kept, marked expired.
+  const expiring = !olds.expired && hasExpired(news.expiresAt);
   const adopt = isUnknown(news.adopt) ? undefined : news.adopt;
   if (adopt?.id !== undefined && (isUnknown(adopt.id) || adopt.id !== id)) replaces.push("adopt");
   if (adopt && replaces.some((key) => key !== "adopt")) {
@@ -49,10 +54,18 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
   // Settings of the provider's own behaviour: changed in place, nothing sent to Utho.
   // A new schedule that is not due yet only moves `rotationDueAt`.
   const settingsChanged =
-    news.verify !== olds.verify || news.onMissing !== olds.onMissing || news.rotateAfter !== olds.rotateAfter;
+    news.verify !== olds.verify ||
+    news.onMissing !== olds.onMissing ||
+    news.rotateAfter !== olds.rotateAfter ||
+    news.expiresAt !== olds.expiresAt;
   return {
     changes:
-      replaces.length > 0 || secretSupplied || connectionChanged || settingsChanged || isUnknown(news.adopt),
+      replaces.length > 0 ||
+      secretSupplied ||
+      connectionChanged ||
+      settingsChanged ||
+      expiring ||
+      isUnknown(news.adopt),
     replaces,
     deleteBeforeReplace: false,
   };

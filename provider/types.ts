@@ -37,6 +37,8 @@ export interface CheckedInputs {
   keepers?: Record<string, string>;
   /** A duration ("90d"): the token is replaced once that long has passed since its creation. */
   rotateAfter?: string;
+  /** An ISO 8601 instant: the first up or refresh at or after it revokes the token. */
+  expiresAt?: string;
   /** Whether a new secret must authenticate before create returns. @default true */
   verify?: boolean;
   /** @default "recreate" */
@@ -69,6 +71,9 @@ export interface ApiTokenOutputs {
   rotateAfter?: string;
   /** When the token is due for rotation (ISO 8601): its creation plus `rotateAfter`. */
   rotationDueAt?: string;
+  expiresAt?: string;
+  /** Revoked at `expiresAt`: the resource stays, without a secret, until the program changes. */
+  expired?: boolean;
   verify?: boolean;
   onMissing?: OnMissing;
   /** The Utho account that holds the token (`account/info` user id). */

@@ -3,7 +3,8 @@
  * order does), the plain `fingerprint` output matches the secret, `verify` refuses a token Utho
  * never accepts (revoked, the run fails), and `onMissing: "fail"` stops a refresh that finds
  * the token deleted outside Pulumi, while the default brings it back on the next `up`; and
- * `rotateAfter` rotates a token once due by the provider's clock, set through UTHO_TOKENS_NOW.
+ * `rotateAfter` rotates a token once due by the provider's clock, set through UTHO_TOKENS_NOW,
+ * and `expiresAt` revokes it at its instant and keeps the resource until the program changes.
  */
 import { createHash } from "node:crypto";
 import { useProjects } from "../support/e2e";
@@ -99,4 +100,32 @@ it("rotateAfter: preview shows the rotation once due by the provider's clock (UT
   const next = (await p.pulumi(["stack", "output", "rotationDueAt"])).stdout.trim();
   expect(Date.parse(next) - Date.now()).toBeGreaterThan(89 * 86_400_000);
   await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: due });
+});
+
+it("expiresAt: the first up at the instant revokes the token and keeps the resource; a later instant mints a fresh one", async () => {
+  const p = await openProject("tests/e2e/programs/token");
+  const instant = new Date(Date.now() + 86_400_000).toISOString();
+  await p.setConfig("expiresAt", instant);
+  await p.pulumi(UP);
+  const first = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  const at = { UTHO_TOKENS_NOW: instant };
+
+  await p.pulumi(UP, { env: at });
+  expect(p.emulator.listTokens()).toEqual([]);
+  const outputs = JSON.parse(
+    (await p.pulumi(["stack", "output", "--json", "--show-secrets"], { secret: true })).stdout,
+  );
+  expect(outputs).toMatchObject({ id: first, expired: true });
+  expect(outputs.token).toBeUndefined();
+  expect(outputs.fingerprint).toBeUndefined();
+  // Expired, the resource stays: nothing to do, and a refresh does not drop it.
+  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: at });
+  await p.pulumi(["refresh", "--yes", "--skip-preview", "--expect-no-changes"], { env: at });
+
+  await p.setConfig("expiresAt", new Date(Date.now() + 2 * 86_400_000).toISOString());
+  await p.pulumi(UP, { env: at });
+  const fresh = p.emulator.listTokens();
+  expect(fresh).toHaveLength(1);
+  expect(fresh[0]?.id).not.toBe(first);
+  expect((await p.pulumi(["stack", "output", "id"])).stdout.trim()).toBe(fresh[0]?.id);
 });

@@ -7,8 +7,9 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startEmulator } from "../../emulator";
+import { checkInputs } from "../../provider/check";
 import { ProviderContext } from "../../provider/context";
-import { createToken, readToken, updateToken } from "../../provider/crud";
+import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
 import { diffToken } from "../../provider/diff";
 import { fingerprintOf } from "../../provider/fingerprint";
 import { isDue, rotationDueAt } from "../../provider/rotation";
@@ -205,5 +206,84 @@ describe("rotateAfter", () => {
     // Without a schedule, nothing is due and nothing is said of a due date.
     const { rotateAfter: _, ...plain } = inputs as ApiTokenInputs & { rotateAfter?: string };
     expect((await updateToken(t.context(), id, updated.outs, plain)).outs.rotationDueAt).toBeUndefined();
+  });
+});
+
+describe("expiresAt", () => {
+  const saved = process.env.UTHO_TOKENS_NOW;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.UTHO_TOKENS_NOW;
+    else process.env.UTHO_TOKENS_NOW = saved;
+  });
+  const expiresAt = "2030-01-01T00:00:00Z";
+  const later = { ...inputs, expiresAt };
+
+  it("must lie in the future when the resource is created, and may pass for one that exists", () => {
+    expect(checkInputs({}, { name: "n", expiresAt: "2020-01-01T00:00:00Z" }).failures).toEqual([
+      {
+        property: "expiresAt",
+        reason: expect.stringMatching(
+          /^expiresAt: must be in the future when the token is created \(2020-01-01T00:00:00Z has passed/,
+        ),
+      },
+    ]);
+    expect(
+      checkInputs({ name: "n" }, { name: "n", expiresAt: "2020-01-01T00:00:00Z" }).failures,
+    ).toBeUndefined();
+    // With rotateAfter, both hold: whichever comes first acts.
+    expect(checkInputs({}, { name: "n", expiresAt, rotateAfter: "90d" }).failures).toBeUndefined();
+  });
+
+  it("revokes the token at the first up at or after the instant, keeping the resource, expired and without a secret", async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), later);
+    process.env.UTHO_TOKENS_NOW = "2029-12-31T23:59:59Z";
+    expect(diffToken(id, outs, later)).toMatchObject({ changes: false, replaces: [] });
+    process.env.UTHO_TOKENS_NOW = expiresAt;
+    expect(diffToken(id, outs, later)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await updateToken(t.context(), id, outs, later);
+    expect(emulator.current.listTokens()).toEqual([]);
+    expect(updated.outs).toMatchObject({ expired: true, expiresAt });
+    expect(updated.outs.token).toBeUndefined();
+    expect(updated.outs.fingerprint).toBeUndefined();
+    // Expired, the resource stays as it is: no change, no request to refresh or destroy it.
+    expect(diffToken(id, updated.outs, later)).toMatchObject({ changes: false, replaces: [] });
+    emulator.current.resetRequests();
+    expect(await readToken(t.context(), id, updated.outs)).toEqual({ id, props: updated.outs });
+    await deleteToken(t.context(), id, updated.outs);
+    expect(emulator.current.requests).toEqual([]);
+  });
+
+  it("revokes it at the first refresh at or after the instant just the same", async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), later);
+    process.env.UTHO_TOKENS_NOW = "2030-06-01T00:00:00Z";
+    const read = await readToken(testProvider(emulator.current).context(), id, outs);
+    expect(read).toMatchObject({ id, props: { expired: true } });
+    expect(emulator.current.listTokens()).toEqual([]);
+  });
+
+  it("keeps the token and its secret when the revocation fails, for the next run to try again", async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), later);
+    process.env.UTHO_TOKENS_NOW = expiresAt;
+    emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
+    await expect(updateToken(t.context(), id, outs, later)).rejects.toMatchObject({ status: 500 });
+    expect(emulator.current.listTokens().map((token) => token.id)).toEqual([id]);
+    emulator.current.clearFaults();
+    expect((await updateToken(t.context(), id, outs, later)).outs.expired).toBe(true);
+  });
+
+  it("a later instant, or none, mints a fresh token for an expired resource", async () => {
+    const t = testProvider(emulator.current);
+    const { id, outs } = await createToken(t.context(), later);
+    process.env.UTHO_TOKENS_NOW = expiresAt;
+    const expired = (await updateToken(t.context(), id, outs, later)).outs;
+    expect(diffToken(id, expired, { ...later, expiresAt: "2031-01-01T00:00:00Z" }).replaces).toEqual([
+      "expiresAt",
+    ]);
+    expect(diffToken(id, expired, inputs).replaces).toEqual(["expiresAt"]);
+    // An expired token is not rotated: there is nothing to rotate.
+    expect(diffToken(id, expired, { ...later, rotateAfter: "1d" }).replaces).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ const token = new ApiToken("token", {
   rotation: config.get("rotation"),
   keepers: config.getObject("keepers"),
   rotateAfter: config.get("rotateAfter"),
+  expiresAt: config.get("expiresAt"),
   verify: config.getBoolean("verify"),
   onMissing: config.get("onMissing"),
 });
@@ -20,4 +21,5 @@ module.exports = {
   token: token.token,
   fingerprint: token.fingerprint,
   rotationDueAt: token.rotationDueAt,
+  expired: token.expired,
 };
