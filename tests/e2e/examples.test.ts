@@ -4,20 +4,15 @@
  * leaves nothing; adopt mints nothing and keeps the hand-made token; consumer calls Utho with
  * another stack's token read through a StackReference.
  */
+import { appendFileSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "../../scripts/engine";
 import { useProjects } from "../support/e2e";
 
 const openProject = useProjects();
 
 it.each([
   ["single-token", [["ci-deployer", "write"]]],
-  [
-    "per-environment",
-    [
-      ["cost-report-e2e", "read"],
-      ["deployer-e2e", "write"],
-      ["monitoring-e2e", "read"],
-    ],
-  ],
   [
     "rotation",
     [
@@ -79,4 +74,59 @@ it("examples/consumer reads the single-token stack's secret through a StackRefer
   await consumer.pulumi(["destroy", "--yes", "--skip-preview"]);
   await producer.pulumi(["destroy", "--yes", "--skip-preview"]);
   expect(producer.emulator.listTokens()).toEqual([]);
+});
+
+describe("examples/per-environment", () => {
+  const example = path.join(REPO_ROOT, "examples/per-environment");
+  /** The `pulumi` commands of the workflow's steps, by step name, without the stack flags the harness adds. */
+  const workflow = readFileSync(path.join(example, ".github/workflows/tokens.yml"), "utf8");
+  const commands = Object.fromEntries(
+    [...workflow.matchAll(/- name: (.+)\n(?:\s+if: .*\n)?\s+run: (.+)/g)].map((m) => [
+      m[1],
+      (m[2] ?? "").replace(" --stack ${{ matrix.stack }}", "").replace(" --non-interactive", "").split(" "),
+    ]),
+  );
+  /** The stack's config as the example ships it, in place of the harness stack's own. */
+  const useConfigOf = (dir: string, stack: string) =>
+    appendFileSync(
+      path.join(dir, "Pulumi.e2e.yaml"),
+      readFileSync(path.join(example, `Pulumi.${stack}.yaml`)),
+    );
+
+  it("the workflow keeps its state in a shared backend named by a secret, and runs the commands tested here", () => {
+    expect(workflow).toContain("PULUMI_BACKEND_URL: ${{ secrets.PULUMI_BACKEND_URL }}");
+    expect(Object.keys(commands)).toEqual(["preview", "apply", "due rotations and expiries", "audit"]);
+  });
+
+  it.each([
+    ["dev", { deployer: "write", monitoring: "read" }, []],
+    ["staging", { deployer: "write", monitoring: "read", "cost-report": "read" }, []],
+    ["prod", { deployer: "write", monitoring: "read", "cost-report": "read" }, ["deployer"]],
+  ])(
+    "%s: the workflow's preview, apply, and a daily run 8 days on that rotates what is due",
+    async (stack, scopes, rotated) => {
+      const p = await openProject("examples/per-environment");
+      useConfigOf(p.dir, stack);
+      const run = (name: string, env?: NodeJS.ProcessEnv) => {
+        const [bin, ...args] = commands[name] ?? [];
+        return bin === "pulumi" ? p.pulumi(args, { env }) : p.uthoTokens(args.slice(1), { env });
+      };
+      await run("preview");
+      expect(p.emulator.listTokens()).toEqual([]);
+      await run("apply");
+      const minted = new Map(p.emulator.listTokens().map((t) => [t.name.replace(/-e2e$/, ""), t]));
+      expect(Object.fromEntries([...minted].map(([name, t]) => [name, t.scope]))).toEqual(scopes);
+      await run("audit");
+
+      // The daily run, its clock 8 days on: only the tokens whose rotateAfter has passed rotate.
+      const later = { UTHO_TOKENS_NOW: new Date(Date.now() + 8 * 86_400_000).toISOString() };
+      await run("due rotations and expiries", later);
+      const after = new Map(p.emulator.listTokens().map((t) => [t.name.replace(/-e2e$/, ""), t.id]));
+      const changed = [...minted].filter(([name, t]) => after.get(name) !== t.id).map(([name]) => name);
+      expect(changed).toEqual(rotated);
+      await run("audit", later);
+      await p.pulumi(["destroy", "--yes", "--skip-preview"]);
+      expect(p.emulator.listTokens()).toEqual([]);
+    },
+  );
 });
