@@ -34,7 +34,10 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   const up = await run(["up", "--yes"]);
   expect(up.post).toBe(N);
   expect(up.delete).toBe(0);
-  expect(up.listings).toBeLessThanOrEqual(Math.ceil(N / DEFAULT_PARALLELISM) + 1);
+  // One listing per wave of P creates, plus the first; plus one, as each create ends with its own
+  // verification request, so the creates of a wave finish (and the next wave's POSTs return) a
+  // request apart, and a wave can split once across two shared listings.
+  expect(up.listings).toBeLessThanOrEqual(Math.ceil(N / DEFAULT_PARALLELISM) + 2);
   // The provider's own account lookup, and each new secret's verification.
   expect(up.accountInfo).toBe(1 + N);
   expect(p.emulator.listTokens()).toHaveLength(N);
@@ -69,5 +72,5 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   // With 16 operations in flight, each shared lookup identifies up to 16 creates.
   const wide = await run(["up", "--yes", "--parallel", "16"]);
   expect(wide.post).toBe(N);
-  expect(wide.listings).toBeLessThanOrEqual(Math.ceil(N / 16) + 1);
+  expect(wide.listings).toBeLessThanOrEqual(Math.ceil(N / 16) + 2);
 });
