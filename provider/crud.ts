@@ -11,7 +11,7 @@ import { ApiTokenProviderError } from "./errors";
 import { fingerprintOf } from "./fingerprint";
 import { mintToken } from "./mint";
 import { hasExpired, rotationDueAt } from "./rotation";
-import type { ApiTokenInputs, ApiTokenOutputs } from "./types";
+import { type ApiTokenInputs, type ApiTokenOutputs, SETTING_INPUTS } from "./types";
 import { verifyMinted } from "./verify";
 
 // Pulumi's result types make every field optional; ours always carry them.
@@ -19,17 +19,21 @@ export type CreateResult = Required<pulumi.dynamic.CreateResult<ApiTokenOutputs>
 export type ReadResult = Required<Pick<pulumi.dynamic.ReadResult<ApiTokenOutputs>, "id" | "props">>;
 export type UpdateResult = Required<pulumi.dynamic.UpdateResult<ApiTokenOutputs>>;
 
-/** The inputs that only steer the provider, changed in place, and the due date they set. */
-const settingsOf = (inputs: ApiTokenInputs, createdAt: string) => {
+/** The inputs that only steer the provider (`SETTING_INPUTS`), as given, and the due date they set. */
+function settingsOf(inputs: ApiTokenInputs, createdAt: string): Partial<ApiTokenOutputs> {
+  const settings: Partial<ApiTokenOutputs> = {};
+  for (const key of SETTING_INPUTS)
+    if (inputs[key] !== undefined) Object.assign(settings, { [key]: inputs[key] });
   const dueAt = rotationDueAt(createdAt, inputs.rotateAfter);
-  return {
-    ...(inputs.verify === undefined ? {} : { verify: inputs.verify }),
-    ...(inputs.onMissing === undefined ? {} : { onMissing: inputs.onMissing }),
-    ...(inputs.rotateAfter === undefined ? {} : { rotateAfter: inputs.rotateAfter }),
-    ...(inputs.expiresAt === undefined ? {} : { expiresAt: inputs.expiresAt }),
-    ...(dueAt === undefined ? {} : { rotationDueAt: dueAt }),
-  };
-};
+  return dueAt === undefined ? settings : { ...settings, rotationDueAt: dueAt };
+}
+
+/** The outputs without the settings and what they set: `settingsOf` the new inputs replaces them. */
+function withoutSettings(outs: ApiTokenOutputs): ApiTokenOutputs {
+  const rest: ApiTokenOutputs = { ...outs };
+  for (const key of [...SETTING_INPUTS, "rotationDueAt"] as const) delete rest[key];
+  return rest;
+}
 
 /** The secret and its fingerprint, or neither. */
 const secretOf = (token: string | undefined) =>
@@ -95,13 +99,12 @@ export async function readToken(
     }
     return { id: "", props };
   }
-  // A state written before fingerprints existed gets one from the secret it holds.
-  const fingerprint = props.token === undefined ? {} : { fingerprint: fingerprintOf(props.token) };
   return {
     id,
     props: {
       ...props,
-      ...fingerprint,
+      // A state written before fingerprints existed gets one from the secret it holds.
+      ...secretOf(props.token),
       name: current.name,
       scope: current.scope,
       createdAt: current.createdAt,
@@ -112,8 +115,8 @@ export async function readToken(
 /**
  * In place: a secret supplied later with `adopt.token` (verified), new credentials in
  * `connection` (which must reach the token's account: Utho cannot move a token), and new
- * `verify` or `onMissing` settings. All outputs
- * are returned, the secret included.
+ * settings (`SETTING_INPUTS`); a passed `expiresAt` revokes the token here. All outputs are
+ * returned, the secret included.
  */
 export async function updateToken(
   ctx: ProviderContext,
@@ -132,7 +135,7 @@ export async function updateToken(
         `${recorded}, or replace the token (\`pulumi up --replace <urn>\`) to mint a new one in the other account.`,
     );
   }
-  const { connection, verify, onMissing, rotateAfter, rotationDueAt: _due, expiresAt, ...rest } = olds;
+  const { connection, ...rest } = withoutSettings(olds);
   const outs: ApiTokenOutputs = {
     ...rest,
     ...settingsOf(news, olds.createdAt),

@@ -4,13 +4,20 @@
  * `keepers` (by content). Pointing
  * `adopt.id` at another token replaces too: the resource becomes that token, and the one it
  * held is revoked unless `retainOnDelete` is set. A newly supplied `adopt.token` and new
- * `connection` credentials need no new token and go through `update`, as do `verify` and
- * `onMissing`, which only steer the provider.
+ * `connection` credentials need no new token and go through `update`, as do the settings that
+ * only steer the provider (`SETTING_INPUTS`: verify, onMissing, and a schedule or expiry not
+ * due yet). A due `rotateAfter` replaces; a passed `expiresAt` updates (the token is revoked).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ApiTokenProviderError } from "./errors";
 import { hasExpired, isDue, rotationDueAt } from "./rotation";
-import { type ApiTokenOutputs, type CheckedInputs, type ConnectionSpec, isUnknown } from "./types";
+import {
+  type ApiTokenOutputs,
+  type CheckedInputs,
+  type ConnectionSpec,
+  isUnknown,
+  SETTING_INPUTS,
+} from "./types";
 
 // `rotation` exists only to force a new token when its value changes.
 const REPLACING_PROPERTIES = ["name", "scope", "rotation"] as const;
@@ -53,11 +60,7 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
   const connectionChanged = isUnknown(news.connection) || !sameConnection(news.connection, olds.connection);
   // Settings of the provider's own behaviour: changed in place, nothing sent to Utho.
   // A new schedule that is not due yet only moves `rotationDueAt`.
-  const settingsChanged =
-    news.verify !== olds.verify ||
-    news.onMissing !== olds.onMissing ||
-    news.rotateAfter !== olds.rotateAfter ||
-    news.expiresAt !== olds.expiresAt;
+  const settingsChanged = SETTING_INPUTS.some((key) => news[key] !== olds[key]);
   return {
     changes:
       replaces.length > 0 ||

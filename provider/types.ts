@@ -20,6 +20,12 @@ export interface ConnectionSpec {
   baseUrl?: string;
 }
 
+/**
+ * The inputs that only steer the provider (no new token): `diff` calls their change an update,
+ * and `update` takes them from the new inputs.
+ */
+export const SETTING_INPUTS = ["verify", "onMissing", "rotateAfter", "expiresAt"] as const;
+
 /** What refresh does about a token deleted outside Pulumi. */
 export type OnMissing = "recreate" | "fail";
 
