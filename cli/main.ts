@@ -12,6 +12,7 @@ import { UthoConfigError, UthoError } from "../sdk/errors";
 import { redactSecrets } from "../sdk/redact";
 import { accountFor } from "./account";
 import { type AuditedStack, auditAccount, FAIL_ON, type FailOn, failures, formatAudit } from "./audit";
+import { fileBackendRoot, removeSidecars, tornSidecars } from "./backend";
 import { applyReconcile, describePlan, planReconcile } from "./reconcile";
 import { PulumiProject } from "./stack";
 import { tokensInState } from "./state";
@@ -23,7 +24,8 @@ Commands:
       Finds what interrupted runs left behind: the ApiToken resources' pending operations and
       the tokens they minted. Without --yes it prints the plan; with --yes it revokes those
       tokens and clears the pending operations. After a killed run: \`pulumi cancel\`, then
-      \`utho-tokens reconcile --yes\`, then the run again.
+      \`utho-tokens reconcile --yes\`, then the run again. It first mends a file backend
+      that the kill left unreadable ("failed to load checkpoint: EOF").
   audit [--stack S ...] [--json] [--stale-after 90d] [--fail-on unmanaged|stale|write ...]
       Every token of the account with its id, name, scope, age and the stack and resource that
       manage it (from the stacks given; default the current one), or "unmanaged".
@@ -46,9 +48,32 @@ function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[]
   }
 }
 
+/**
+ * A file backend torn by a kill (`backend.ts`) makes every Pulumi command on the stack fail: it
+ * is reported first and, with --yes, mended, so the stack can be read. False when it stays torn.
+ */
+async function mendTornBackend(project: PulumiProject, yes: boolean): Promise<boolean> {
+  const root = fileBackendRoot(await project.backendUrl());
+  const torn = root === undefined ? [] : tornSidecars(root);
+  if (torn.length === 0) return true;
+  write(
+    `Pulumi's file backend in ${root} has ${torn.length} torn metadata file${torn.length === 1 ? "" : "s"}, left by a ` +
+      `run killed while it saved the state: ${torn.join(", ")}. The state files beside them are whole, but every ` +
+      'Pulumi command on the stack fails with "failed to load checkpoint: EOF" until they are removed.',
+  );
+  if (!yes) {
+    write("Nothing was changed. Run `utho-tokens reconcile --yes` to remove them and go on.");
+    return false;
+  }
+  removeSidecars(torn);
+  write(`Removed ${torn.length === 1 ? "it" : "them"}; the stack reads as its last saved checkpoint.`);
+  return true;
+}
+
 async function reconcile(args: string[]): Promise<number> {
   const { values } = parse(args, { stack: { type: "string" }, yes: { type: "boolean", default: false } });
   const project = await PulumiProject.open(process.cwd());
+  if (!(await mendTornBackend(project, values.yes))) return 1;
   const stack = await project.stackName(values.stack);
   const state = await project.exportState(stack);
   const plan = await planReconcile(state, await project.credentials(stack));

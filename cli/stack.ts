@@ -27,6 +27,20 @@ export interface StackCredentials {
   baseUrl?: string;
 }
 
+/** A bare "EOF" from the CLI reading a stack: the mark of a file backend torn by a kill (`backend.ts`). */
+async function unlessTorn<T>(reading: Promise<T>): Promise<T> {
+  try {
+    return await reading;
+  } catch (error) {
+    if (!/error: (failed to load checkpoint: )?EOF\b/.test(describe(error))) throw error;
+    throw new UthoConfigError(
+      "Pulumi cannot read the stack's state (EOF): a run killed while it saved the state can leave a torn " +
+        "metadata file in a file backend. `utho-tokens reconcile` finds it, and with --yes removes it.",
+      { cause: error },
+    );
+  }
+}
+
 export class PulumiProject {
   private constructor(
     readonly dir: string,
@@ -57,7 +71,7 @@ export class PulumiProject {
         "No stack selected: pass --stack <name>, or select one with `pulumi stack select <name>`.",
       );
     }
-    const stacks = (await this.workspace.listStacks()).map((s) => s.name);
+    const stacks = (await unlessTorn(this.workspace.listStacks())).map((s) => s.name);
     const found = stacks.find((s) => s === name || s.endsWith(`/${name}`));
     if (!found) {
       throw new UthoConfigError(
@@ -68,7 +82,7 @@ export class PulumiProject {
   }
 
   async exportState(stack: string): Promise<StackState> {
-    const exported = await this.workspace.exportStack(stack);
+    const exported = await unlessTorn(this.workspace.exportStack(stack));
     const raw = (exported.deployment ?? {}) as Record<string, unknown>;
     // Exported with its secrets in clear: none of them may reach anything this tool prints.
     registerStateSecrets(raw, registerSecret);
@@ -79,6 +93,12 @@ export class PulumiProject {
       );
     }
     return { name: stack, deployment: parsed.data, raw, version: exported.version };
+  }
+
+  /** The backend's URL as the CLI resolves it: the environment, the project, or the login. */
+  async backendUrl(): Promise<string | undefined> {
+    const fromProject = (await this.workspace.projectSettings()).backend?.url;
+    return process.env.PULUMI_BACKEND_URL || fromProject || (await this.workspace.whoAmI()).url;
   }
 
   async importState(stack: string, version: number, raw: Record<string, unknown>): Promise<void> {

@@ -37,7 +37,10 @@ export function provisionPulumi(): string {
 export function offlineEnv(stateDir: string, passphrase: string): Record<string, string> {
   mkdirSync(stateDir, { recursive: true });
   return {
-    PULUMI_BACKEND_URL: `file://${stateDir}`,
+    // `metadata=skip`: no `.attrs` sidecar beside each state file. The file backend rewrites a
+    // sidecar in place before each checkpoint, so a run killed at that moment leaves it empty and
+    // the stack unreadable ("failed to load checkpoint: EOF"; see `cli/backend.ts`).
+    PULUMI_BACKEND_URL: `file://${stateDir}?metadata=skip`,
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_HOME: path.join(stateDir, ".pulumi-home"),
     PULUMI_SKIP_UPDATE_CHECK: "true",

@@ -1,0 +1,56 @@
+/**
+ * A file backend torn by a kill: the `.attrs` sidecars that do not parse are found (not the
+ * whole ones, nor one a live run may be writing this very moment), and removing them is all the
+ * mending there is.
+ */
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileBackendRoot, removeSidecars, tornSidecars } from "../../cli/backend";
+
+describe("fileBackendRoot", () => {
+  it("is the folder of a file:// URL, without its query, and undefined for other backends", () => {
+    expect(fileBackendRoot("file:///srv/state?metadata=skip")).toBe("/srv/state");
+    expect(fileBackendRoot("file:///srv/my%20state")).toBe("/srv/my state");
+    expect(fileBackendRoot("file://~/state")).toBe(path.join(process.env.HOME ?? "", "/state"));
+    expect(fileBackendRoot("file://relative/state")).toBe(path.resolve("relative/state"));
+    for (const url of ["postgres://u:p@db/state", "s3://bucket", "https://api.pulumi.com", undefined])
+      expect(fileBackendRoot(url)).toBeUndefined();
+  });
+});
+
+describe("tornSidecars", () => {
+  let root = "";
+  const stacks = () => path.join(root, ".pulumi", "stacks", "project");
+  const aMinuteAgo = new Date(Date.now() - 60_000);
+  const sidecar = (name: string, content: string, at = aMinuteAgo) => {
+    const file = path.join(stacks(), name);
+    writeFileSync(file, content);
+    utimesSync(file, at, at);
+    return file;
+  };
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), "utho-backend-"));
+    mkdirSync(stacks(), { recursive: true });
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("finds the empty and the cut-short ones, and leaves whole ones and state files alone", () => {
+    const empty = sidecar("dev.json.attrs", "");
+    const cut = sidecar("prod.json.attrs", '{"user.cache_control":"","user.content_type":"appl');
+    sidecar("staging.json.attrs", '{"user.content_type":"application/json"}\n');
+    sidecar("dev.json", "");
+    expect(tornSidecars(root).sort()).toEqual([empty, cut].sort());
+    removeSidecars([empty, cut]);
+    expect(tornSidecars(root)).toEqual([]);
+  });
+
+  it("leaves one written a moment ago: a live run may be halfway through it", () => {
+    sidecar("dev.json.attrs", "", new Date());
+    expect(tornSidecars(root)).toEqual([]);
+  });
+
+  it("finds nothing in a backend without a .pulumi folder", () => {
+    expect(tornSidecars(path.join(root, "nothing-here"))).toEqual([]);
+  });
+});
