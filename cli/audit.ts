@@ -72,7 +72,8 @@ export function auditAccount(
         continue;
       }
       const list = managers.get(token.id) ?? [];
-      list.push({ stack: stack.name, resource: resourceName(token.urn), urn: token.urn });
+      const resource = `${resourceName(token.urn)}${token.previous ? " (previous token, in its overlap)" : ""}`;
+      list.push({ stack: stack.name, resource, urn: token.urn });
       managers.set(token.id, list);
     }
   }

@@ -1,8 +1,9 @@
 /**
  * `utho-tokens reconcile`: what an interrupted run left behind, and its repair. A run killed
  * while the provider was minting leaves a pending "creating" operation in the state (the engine
- * records it, with the checked inputs, before it calls create) and, if Utho had minted the
- * token, a live token that no state holds. Reconcile finds those tokens, revokes the ones it can
+ * records it, with the checked inputs, before it calls create), or an "updating" one for a
+ * rotation in place (`overlap`), and, if Utho had minted the token, a live token that no state
+ * holds. Reconcile finds those tokens, revokes the ones it can
  * prove are this stack's, and clears the ApiToken resources' pending operations.
  *
  * What counts as proof: an auto-generated name (the resource name plus 8 random hex digits,
@@ -129,7 +130,7 @@ function planCreate(
 
 const OTHER_VERDICTS: Record<string, string> = {
   deleting: "the token stays in the state; the next `pulumi up` or `pulumi destroy` deletes it again",
-  updating: "an update mints nothing; the resource keeps its token",
+  updating: "an update without an overlap mints nothing; the resource keeps its token",
   adopting: "an adoption mints nothing; the next `pulumi up` adopts the token again",
 };
 
@@ -141,7 +142,9 @@ export async function planReconcile(
 ): Promise<ReconcilePlan> {
   const held = new Set(tokensInState(state.deployment).map((t) => t.id));
   const { ours, others } = interruptedOperations(state.deployment);
-  const mints = (op: InterruptedOperation) => op.operation === "creating" && !op.adopting;
+  // A create whose inputs cannot be read may have minted too: planCreate says so.
+  const mints = (op: InterruptedOperation) =>
+    (op.operation === "creating" || op.wanted !== undefined) && !op.adopting;
   const creates = ours.filter((op) => mints(op) && op.wanted);
   const accounts = new Map<string, { account: Account; operations: InterruptedOperation[] }>();
   for (const op of creates) {

@@ -71,6 +71,9 @@ const tokenPropertiesSchema = z
     scope: tokenScopeSchema,
     accountId: z.string().optional(),
     autoNamed: z.boolean().optional(),
+    tokenId: z.string().optional(),
+    previousTokenId: z.string().optional(),
+    overlap: z.string().optional(),
   })
   .loose();
 
@@ -91,25 +94,30 @@ export interface StateToken {
   name?: string;
   scope?: "read" | "write";
   accountId?: string;
+  /** The token an in-place rotation replaced, still valid during the overlap. */
+  previous?: boolean;
 }
 
 /**
  * Every token the stack's `ApiToken` resources hold: each such resource with an id, whatever
- * its outputs look like, for a token a resource holds must never be taken for an orphan.
+ * its outputs look like, for a token a resource holds must never be taken for an orphan. A
+ * resource holds its current token (`tokenId`, else its id: older states and resources
+ * never rotated in place) and, during an overlap, the previous one (`previousTokenId`).
  */
 export function tokensInState(deployment: Deployment): StateToken[] {
   return (deployment.resources ?? []).filter(isApiToken).flatMap((resource) => {
     if (!resource.id) return [];
     const props = tokenPropertiesSchema.safeParse(unwrapSecrets(resource.outputs));
-    const { name, scope, accountId } = props.success ? props.data : {};
+    const { name, scope, accountId, tokenId, previousTokenId } = props.success ? props.data : {};
+    const token = {
+      urn: resource.urn,
+      ...(name === undefined ? {} : { name }),
+      ...(scope === undefined ? {} : { scope }),
+      ...(accountId ? { accountId } : {}),
+    };
     return [
-      {
-        urn: resource.urn,
-        id: resource.id,
-        ...(name === undefined ? {} : { name }),
-        ...(scope === undefined ? {} : { scope }),
-        ...(accountId ? { accountId } : {}),
-      },
+      { ...token, id: tokenId ?? resource.id },
+      ...(previousTokenId === undefined ? [] : [{ ...token, id: previousTokenId, previous: true }]),
     ];
   });
 }
@@ -123,7 +131,10 @@ export interface InterruptedOperation {
   urn: string;
   /** Pulumi's word: creating, updating, deleting, reading, importing. */
   operation: string;
-  /** For a create: the name and scope the provider was minting (from the checked inputs). */
+  /**
+   * For an operation that may have minted (a create; an update that rotates in place): the name
+   * and scope of the token (from the checked inputs).
+   */
   wanted?: { name: string; scope: "read" | "write"; autoNamed: boolean };
   /** The resource's own credentials (its `connection` input), when it has them. */
   connection?: Connection;
@@ -132,6 +143,13 @@ export interface InterruptedOperation {
 }
 
 const connectionSchema = z.object({ apiKey: z.string().optional(), baseUrl: z.string().optional() });
+
+/**
+ * Whether an interrupted operation may have minted a token: a create, or an update of a
+ * resource with an `overlap` (a rotation in place mints the new token in the update).
+ */
+const mayMint = (operation: string, overlap: string | undefined): boolean =>
+  operation === "creating" || (operation === "updating" && overlap !== undefined);
 
 /** The pending operations that `ApiToken` resources left, and those of other resources. */
 export function interruptedOperations(deployment: Deployment): {
@@ -153,7 +171,7 @@ export function interruptedOperations(deployment: Deployment): {
       operation: pending.type,
       ...(connection.success ? { connection: connection.data } : {}),
       ...(raw?.adopt === undefined ? {} : { adopting: true }),
-      ...(pending.type === "creating" && inputs.success
+      ...(inputs.success && mayMint(pending.type, inputs.data.overlap)
         ? {
             wanted: {
               name: inputs.data.name,

@@ -29,7 +29,8 @@ export interface ApiTokenArgs {
   adopt?: pulumi.Input<ApiTokenAdoptArgs>;
   /**
    * Rotation trigger: any change of this value mints a new token, then revokes the old one
-   * (create before delete). Use a period ("2026-Q4") or a counter. Adding or removing it rotates too.
+   * (create before delete; with `overlap`, after the overlap). Use a period ("2026-Q4") or a
+   * counter. Adding or removing it rotates too.
    */
   rotation?: pulumi.Input<string>;
   /**
@@ -39,11 +40,20 @@ export interface ApiTokenArgs {
   keepers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /**
    * Scheduled rotation: a duration (`"90d"`, `"12h"`, `"30m"`, `"1d12h"`; w, d, h, m, s) after
-   * the current token's creation, it is due, `preview` shows a replacement and `up` mints a new
-   * token, then revokes the old one. Time is the provider's (UTHO_TOKENS_NOW sets it for tests and
+   * the current token's creation, it is due, `preview` shows a replacement (with `overlap`, an
+   * update) and `up` mints a new token, then revokes the old one. Time is the provider's (UTHO_TOKENS_NOW sets it for tests and
    * dry runs), never the program's. Changing it moves `rotationDueAt` in place, or rotates if due.
    */
   rotateAfter?: pulumi.Input<string>;
+  /**
+   * Rotation with an overlap: a duration (`"7d"`). A rotation (a due `rotateAfter`, a new
+   * `rotation` or `keepers`) then updates this resource in place: it mints the new token and
+   * keeps the previous one valid that long, as `previousToken`, so consumers that pick up the new
+   * secret late keep working; the first `up` or `refresh` at or after `previousRevokeAt` revokes
+   * it. Without it a rotation replaces the resource, revoking the old token within the run.
+   * Must be shorter than `rotateAfter`.
+   */
+  overlap?: pulumi.Input<string>;
   /**
    * Expiry: an ISO 8601 instant (`"2027-03-01T00:00:00Z"`). The first `up` or `refresh` at or
    * after it (by the provider's clock) revokes the token; the resource stays, with `expired:
@@ -91,14 +101,24 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   /** "read" or "write". */
   declare readonly scope: pulumi.Output<TokenScope>;
-  /** When Utho created the token, as Utho reports it. */
+  /** When Utho created the current token, as Utho reports it. */
   declare readonly createdAt: pulumi.Output<string>;
+  /** The current token's Utho id: the resource id until an in-place rotation (`overlap`) changes it. */
+  declare readonly tokenId: pulumi.Output<string>;
   /** The secret (a Pulumi secret). Undefined for an adopted token whose secret was not supplied. */
   declare readonly token: pulumi.Output<string | undefined>;
   /** `sha256:` and the first 16 hex characters of the secret's SHA-256: plain, to tell tokens apart. */
   declare readonly fingerprint: pulumi.Output<string | undefined>;
   /** With `rotateAfter`: when the token is due for rotation (ISO 8601, plain). */
   declare readonly rotationDueAt: pulumi.Output<string | undefined>;
+  /** When the provider minted the current token (ISO 8601, its clock): at create, a replacement or a rotation. */
+  declare readonly rotatedAt: pulumi.Output<string | undefined>;
+  /** During an overlap: the token the last rotation replaced, still valid (a Pulumi secret). */
+  declare readonly previousToken: pulumi.Output<string | undefined>;
+  /** During an overlap: the previous token's Utho id. */
+  declare readonly previousTokenId: pulumi.Output<string | undefined>;
+  /** During an overlap: when the previous token is revoked (the first up or refresh at or after it). */
+  declare readonly previousRevokeAt: pulumi.Output<string | undefined>;
   /** True once `expiresAt` has passed and the token was revoked. */
   declare readonly expired: pulumi.Output<boolean | undefined>;
   /** The Utho account holding the token (`account/info` user id). */
@@ -113,10 +133,15 @@ export class ApiToken extends pulumi.dynamic.Resource {
       scope: args.scope,
       namePrefix: name,
       createdAt: undefined,
+      tokenId: undefined,
       accountId: undefined,
       token: undefined,
       fingerprint: undefined,
       rotationDueAt: undefined,
+      rotatedAt: undefined,
+      previousToken: undefined,
+      previousTokenId: undefined,
+      previousRevokeAt: undefined,
       expired: undefined,
       // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
       // program passed it in plain text.
@@ -124,6 +149,7 @@ export class ApiToken extends pulumi.dynamic.Resource {
       ...(args.rotation === undefined ? {} : { rotation: args.rotation }),
       ...(args.keepers === undefined ? {} : { keepers: args.keepers }),
       ...(args.rotateAfter === undefined ? {} : { rotateAfter: args.rotateAfter }),
+      ...(args.overlap === undefined ? {} : { overlap: args.overlap }),
       ...(args.expiresAt === undefined ? {} : { expiresAt: args.expiresAt }),
       ...(args.verify === undefined ? {} : { verify: args.verify }),
       ...(args.onMissing === undefined ? {} : { onMissing: args.onMissing }),
@@ -136,8 +162,13 @@ export class ApiToken extends pulumi.dynamic.Resource {
       props,
       {
         ...opts,
-        // The secret is a new output, not an input, so only this marks it secret in the state.
-        additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "token", "connection"],
+        // The secrets are new outputs, not inputs, so only this marks them secret in the state.
+        additionalSecretOutputs: [
+          ...(opts?.additionalSecretOutputs ?? []),
+          "token",
+          "previousToken",
+          "connection",
+        ],
         aliases: [...(opts?.aliases ?? []), { type: LEGACY_TYPE }],
       },
       API_TOKEN_MODULE,

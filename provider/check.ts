@@ -11,7 +11,7 @@ import { ruleProblem, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from ".
 import { now, parseInstant } from "./clock";
 import { parseDuration } from "./duration";
 import { autoName } from "./naming";
-import { hasExpired } from "./rotation";
+import { durationMs, hasExpired } from "./rotation";
 import { type CheckedInputs, UNKNOWN } from "./types";
 
 /** `schema`, or the engine's placeholder for a value not known yet (preview). `schema` comes last. */
@@ -120,7 +120,7 @@ const instantSchema = z
 
 /** What each object accepts, for the message about an unknown property. */
 const ACCEPTED: Record<string, string> = {
-  "": "name, scope, rotation, rotateAfter, expiresAt, keepers, verify, onMissing, adopt and connection",
+  "": "name, scope, rotation, rotateAfter, overlap, expiresAt, keepers, verify, onMissing, adopt and connection",
   adopt: "id and token",
   connection: "apiKey and baseUrl",
 };
@@ -134,6 +134,7 @@ const inputSchema = z
     rotation: rotationSchema.optional(),
     keepers: keepersSchema.optional(),
     rotateAfter: durationSchema.optional(),
+    overlap: durationSchema.optional(),
     expiresAt: instantSchema.optional(),
     verify: z.boolean("must be true or false").optional(),
     onMissing: z.enum(["recreate", "fail"], 'must be "recreate" or "fail"').optional(),
@@ -169,6 +170,21 @@ function failuresOf(
   });
 }
 
+/**
+ * Both tokens of an overlap must not outlive the next rotation, which would need a third; and an
+ * adopted token is never rotated by the provider, so an overlap would never apply.
+ */
+function overlapRule(overlap: string | undefined, rotateAfter: string | undefined, adopting: boolean) {
+  if (overlap === undefined) return undefined;
+  if (adopting) return "cannot be set with adopt: an adopted token is never rotated by the provider";
+  const window = durationMs(overlap) ?? 0;
+  const every = durationMs(rotateAfter);
+  if (every !== undefined && window >= every) {
+    return `must be shorter than rotateAfter (overlap "${overlap}" is not shorter than rotateAfter "${rotateAfter}"): the previous token must be revoked before the next rotation is due`;
+  }
+  return undefined;
+}
+
 const failure = (property: string, rule: string): pulumi.dynamic.CheckResult<CheckedInputs> => ({
   failures: [{ property, reason: `${property}: ${rule}` }],
 });
@@ -187,12 +203,15 @@ export function checkInputs(
     rotation,
     keepers,
     rotateAfter,
+    overlap,
     expiresAt,
     verify,
     onMissing,
     connection,
     namePrefix,
   } = parsed.data;
+  const overlapProblem = overlapRule(overlap, rotateAfter, adopt !== undefined);
+  if (overlapProblem) return failure("overlap", overlapProblem);
   // A new resource whose token would expire before it is minted is a mistake; an existing one
   // may pass its instant (that is what expiry is).
   if (expiresAt !== undefined && olds.name === undefined && hasExpired(expiresAt)) {
@@ -217,6 +236,7 @@ export function checkInputs(
       ...(rotation === undefined ? {} : { rotation }),
       ...(keepers === undefined ? {} : { keepers }),
       ...(rotateAfter === undefined ? {} : { rotateAfter }),
+      ...(overlap === undefined ? {} : { overlap }),
       ...(expiresAt === undefined ? {} : { expiresAt }),
       ...(verify === undefined ? {} : { verify }),
       ...(onMissing === undefined ? {} : { onMissing }),

@@ -9,3 +9,7 @@ import { createHash } from "node:crypto";
 export function fingerprintOf(secret: string): string {
   return `sha256:${createHash("sha256").update(secret, "utf8").digest("hex").slice(0, 16)}`;
 }
+
+/** The secret and its fingerprint, or neither. */
+export const secretOf = (token: string | undefined): { token?: string; fingerprint?: string } =>
+  token === undefined ? {} : { token, fingerprint: fingerprintOf(token) };

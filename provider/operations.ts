@@ -81,6 +81,7 @@ function resolved(inputs: CheckedInputs): ApiTokenInputs {
 /** Secrets the state holds are scrubbed from anything this process prints from now on. */
 function remember(props: ApiTokenOutputs): ApiTokenOutputs {
   registerSecret(props.token);
+  registerSecret(props.previousToken);
   registerSecret(props.connection?.apiKey);
   return props;
 }

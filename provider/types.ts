@@ -24,7 +24,7 @@ export interface ConnectionSpec {
  * The inputs that only steer the provider (no new token): `diff` calls their change an update,
  * and `update` takes them from the new inputs.
  */
-export const SETTING_INPUTS = ["verify", "onMissing", "rotateAfter", "expiresAt"] as const;
+export const SETTING_INPUTS = ["verify", "onMissing", "rotateAfter", "expiresAt", "overlap"] as const;
 
 /** What refresh does about a token deleted outside Pulumi. */
 export type OnMissing = "recreate" | "fail";
@@ -43,6 +43,11 @@ export interface CheckedInputs {
   keepers?: Record<string, string>;
   /** A duration ("90d"): the token is replaced once that long has passed since its creation. */
   rotateAfter?: string;
+  /**
+   * A duration ("7d"): a rotation mints the new token in place and keeps the previous one valid
+   * that long (`previousToken`), instead of a replacement that revokes it within the run.
+   */
+  overlap?: string;
   /** An ISO 8601 instant: the first up or refresh at or after it revokes the token. */
   expiresAt?: string;
   /** Whether a new secret must authenticate before create returns. @default true */
@@ -67,7 +72,14 @@ export interface ApiTokenInputs extends CheckedInputs {
 export interface ApiTokenOutputs {
   name: string;
   scope: TokenScope;
+  /** When Utho created the current token. */
   createdAt: string;
+  /**
+   * The current token's Utho id. The resource's id is its first token's and never changes (an
+   * update cannot change it); after an in-place rotation (`overlap`) this one differs. States
+   * written before it existed lack it: the resource's id is then the token's (`tokenIdOf`).
+   */
+  tokenId?: string;
   /** The secret. Present when minted by the provider or supplied with `adopt.token`. */
   token?: string;
   /** `sha256:` and the first 16 hex characters of the secret's SHA-256; plain, to tell tokens apart. */
@@ -77,6 +89,14 @@ export interface ApiTokenOutputs {
   rotateAfter?: string;
   /** When the token is due for rotation (ISO 8601): its creation plus `rotateAfter`. */
   rotationDueAt?: string;
+  /** When the provider minted the current token (its clock; a create, a replacement or a rotation). */
+  rotatedAt?: string;
+  overlap?: string;
+  /** After an in-place rotation: the token it replaced, valid until `previousRevokeAt`. */
+  previousToken?: string;
+  previousTokenId?: string;
+  /** When the previous token is revoked: the first up or refresh at or after it does so. */
+  previousRevokeAt?: string;
   expiresAt?: string;
   /** Revoked at `expiresAt`: the resource stays, without a secret, until the program changes. */
   expired?: boolean;
@@ -89,3 +109,6 @@ export interface ApiTokenOutputs {
   namePrefix?: string;
   autoNamed?: boolean;
 }
+
+/** The Utho id of the token a resource holds now: `tokenId`, else (older states) the resource id. */
+export const tokenIdOf = (id: string, props: Pick<ApiTokenOutputs, "tokenId">): string => props.tokenId ?? id;

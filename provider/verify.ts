@@ -7,7 +7,15 @@
 import { UthoAuthError } from "../sdk/errors";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describe } from "./errors";
-import type { MintedToken } from "./mint";
+import { type MintedToken, mintToken } from "./mint";
+import type { ApiTokenInputs } from "./types";
+
+/** A new token for `inputs`, whose secret authenticates unless `verify` is false. */
+export async function mintVerified(ctx: ProviderContext, inputs: ApiTokenInputs): Promise<MintedToken> {
+  const minted = await mintToken(ctx, inputs);
+  if (inputs.verify !== false) await verifyMinted(ctx, inputs.name, minted);
+  return minted;
+}
 
 export async function verifyMinted(ctx: ProviderContext, name: string, minted: MintedToken): Promise<void> {
   const asToken = ctx.client.withOptions({ apiKey: minted.token });

@@ -1,25 +1,20 @@
-// Rotation without an outage. Utho has no "regenerate": rotating means minting a new token and
-// revoking the old. `rotation` does that whenever its value changes (new token first, then the
-// old one is revoked). With a single token, consumers still holding the old secret fail the
-// moment `pulumi up` finishes; two slots rotated on alternate quarters give them a full quarter
-// to move to the fresh secret. Run `pulumi up` on a schedule (for example weekly in CI).
+// Scheduled rotation without an outage. Utho has no "regenerate" and no expiry: rotating means
+// minting a new token and revoking the old one. `rotateAfter` makes a token due 90 days after
+// it was minted; the first `pulumi up` from then on (a daily scheduled pipeline, say) mints the
+// new one, and `overlap` keeps the old one valid for 7 more days as `previousToken`, so
+// consumers that pick up the new secret late keep working. The time is the provider's, never
+// this program's: `preview` and the `up` after it agree.
 import { ApiToken } from "utho-pulumi-tokens";
 
-/** Quarters since year 0: 2026-Q4 is 2026 * 4 + 3. */
-function quarterIndex(date: Date): number {
-  return date.getUTCFullYear() * 4 + Math.floor(date.getUTCMonth() / 3);
-}
+const deployer = new ApiToken("deployer", { scope: "write", rotateAfter: "90d", overlap: "7d" });
 
-const quarter = quarterIndex(new Date());
-
-// Slot A rotates when the quarter becomes odd, slot B when it becomes even.
-const slotA = new ApiToken("deployer-a", {
-  scope: "write",
-  rotation: `epoch-${Math.floor((quarter + 1) / 2)}`,
-});
-const slotB = new ApiToken("deployer-b", { scope: "write", rotation: `epoch-${Math.floor(quarter / 2)}` });
-const freshest = quarter % 2 === 1 ? slotA : slotB;
-
-/** The secret consumers should switch to now; the other slot stays valid until next quarter. */
-export const currentToken = freshest.token;
-export const currentTokenName = freshest.name;
+/** The secret consumers should use now. */
+export const deployerToken = deployer.token;
+export const deployerFingerprint = deployer.fingerprint;
+export const deployerTokenId = deployer.tokenId;
+export const rotationDueAt = deployer.rotationDueAt;
+export const rotatedAt = deployer.rotatedAt;
+/** The secret the last rotation replaced: it keeps working until previousRevokeAt. */
+export const previousToken = deployer.previousToken;
+export const previousTokenId = deployer.previousTokenId;
+export const previousRevokeAt = deployer.previousRevokeAt;

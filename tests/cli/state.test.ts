@@ -119,6 +119,50 @@ describe("tokensInState", () => {
   it("reads a state with no resources at all", () => {
     expect(tokensInState(deploymentSchema.parse({}))).toEqual([]);
   });
+
+  it("holds a rotated resource's current token (tokenId, not the resource id) and, in its overlap, the previous one", () => {
+    const rotated = deploymentSchema.parse({
+      resources: [
+        {
+          urn: urn(TYPE, "ci"),
+          type: TYPE,
+          id: "176300",
+          outputs: {
+            name: "ci-1a2b3c4d",
+            scope: "write",
+            tokenId: "176310",
+            previousTokenId: "176305",
+            previousToken: secret("s3cr3t-token-value-0005"),
+          },
+        },
+      ],
+    });
+    const held = { urn: urn(TYPE, "ci"), name: "ci-1a2b3c4d", scope: "write" };
+    expect(tokensInState(rotated)).toEqual([
+      { ...held, id: "176310" },
+      { ...held, id: "176305", previous: true },
+    ]);
+  });
+});
+
+describe("interruptedOperations of updates", () => {
+  const pending = (inputs: Record<string, unknown>) =>
+    interruptedOperations(
+      deploymentSchema.parse({
+        pending_operations: [{ type: "updating", resource: { urn: urn(TYPE, "ci"), type: TYPE, inputs } }],
+      }),
+    ).ours;
+  it("an update of a resource with an overlap may have minted (a rotation in place); others mint nothing", () => {
+    const inputs = { name: "ci-1a2b3c4d", scope: "write", autoNamed: true };
+    expect(pending({ ...inputs, overlap: "7d" })).toEqual([
+      {
+        urn: urn(TYPE, "ci"),
+        operation: "updating",
+        wanted: { name: "ci-1a2b3c4d", scope: "write", autoNamed: true },
+      },
+    ]);
+    expect(pending(inputs)).toEqual([{ urn: urn(TYPE, "ci"), operation: "updating" }]);
+  });
 });
 
 describe("interruptedOperations", () => {

@@ -196,3 +196,27 @@ it("a kill that tears the file backend's metadata leaves the stack unreadable; r
   await p.pulumi(["up", "--yes", "--expect-no-changes"]);
   rmSync(backend, { recursive: true, force: true });
 });
+
+it("a run killed while it rotated a token in place (overlap) is reconciled: the new token is revoked, the two held kept", async () => {
+  const p = await openProject("tests/e2e/programs/token", { emulator: { latencyMs: 400 } });
+  await p.setConfig("overlap", "7d");
+  await p.setConfig("rotation", "r1");
+  await p.pulumi(UP);
+  await p.setConfig("rotation", "r2");
+  await p.pulumi(UP);
+  await p.setConfig("rotation", "r3");
+  // The update revokes the previous token (1 DELETE), then mints: killed once Utho has answered the POST.
+  await killAfter(p, UP, { run: "up", method: "POST", after: 1, parallel: 1 });
+  const killed = await checkpoint(p.emulator, [p]);
+  expect(killed.orphans).toHaveLength(1);
+  const { plan, done } = await recover(p);
+  expect(plan).toMatch(/updating token .*minted \(id \d+\) but never recorded; revoke it/);
+  expect(done).toContain(`Revoked ${killed.orphans[0]}; cleared 1 pending operation from stack`);
+  expect((await checkpoint(p.emulator, [p])).orphans).toEqual([]);
+  await p.pulumi(UP);
+  const after = await checkpoint(p.emulator, [p]);
+  expect(clean(after)).toEqual(NONE);
+  // The current token and the one it replaced, still in its overlap.
+  expect(after.held.map((h) => Boolean(h.previous))).toEqual([false, true]);
+  await p.pulumi(["up", "--yes", "--expect-no-changes"]);
+});

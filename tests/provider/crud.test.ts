@@ -35,6 +35,8 @@ describe("create", () => {
       scope: "write",
       fingerprint: fingerprintOf(outs.token as string),
       createdAt: expect.stringMatching(/^\d{4}-/),
+      tokenId: id,
+      rotatedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       token: expect.any(String),
     });
     expect(await authenticates(outs.token)).toBe(true);

@@ -155,9 +155,9 @@ describe("rotateAfter", () => {
   });
 
   it("is due at Utho's created_at plus the duration, exactly then and after, not a millisecond before", () => {
-    const due = rotationDueAt(createdAt, "90d");
+    const due = rotationDueAt({ createdAt }, "90d");
     expect(due).toBe("2027-03-01T00:00:00.000Z");
-    expect(rotationDueAt(createdAt, "1d12h")).toBe("2026-12-02T12:00:00.000Z");
+    expect(rotationDueAt({ createdAt }, "1d12h")).toBe("2026-12-02T12:00:00.000Z");
     expect(isDue(due, Date.parse("2027-03-01T00:00:00Z"))).toBe(true);
     expect(isDue(due, Date.parse("2027-02-28T23:59:59.999Z"))).toBe(false);
     expect(isDue(undefined, Date.parse("2099-01-01T00:00:00Z"))).toBe(false);
@@ -165,7 +165,20 @@ describe("rotateAfter", () => {
 
   it("counts from the mint when Utho's created_at cannot be read", () => {
     const minted = Date.parse("2026-12-01T10:00:00Z");
-    expect(rotationDueAt("yesterday-ish", "12h", minted)).toBe("2026-12-01T22:00:00.000Z");
+    expect(rotationDueAt({ createdAt: "yesterday-ish" }, "12h", minted)).toBe("2026-12-01T22:00:00.000Z");
+    expect(
+      rotationDueAt({ createdAt: "yesterday-ish", rotatedAt: "2026-12-01T11:00:00Z" }, "12h", minted),
+    ).toBe("2026-12-01T23:00:00.000Z");
+  });
+
+  it("counts from the provider's mint when Utho's created_at is behind it (skew): a fresh token is never due at once", () => {
+    // Utho's clock runs a day behind the provider's.
+    const behind = { createdAt: "2026-11-30 00:00:00", rotatedAt: "2026-12-01T00:00:00Z" };
+    expect(rotationDueAt(behind, "90d")).toBe("2027-03-01T00:00:00.000Z");
+    process.env.UTHO_TOKENS_NOW = "2027-02-28T00:00:00Z";
+    expect(
+      diffToken("1", { ...olds, ...behind }, { name: "n", scope: "read", rotateAfter: "90d" }).replaces,
+    ).toEqual([]);
   });
 
   it("makes diff replace the token once due by the provider's clock (UTHO_TOKENS_NOW), and not before", () => {
@@ -192,9 +205,10 @@ describe("rotateAfter", () => {
   });
 
   it("a new schedule not due yet moves rotationDueAt in place; one already due rotates", async () => {
-    process.env.UTHO_TOKENS_NOW = new Date(Date.now() + 10 * day).toISOString();
     const t = testProvider(emulator.current);
     const { id, outs } = await createToken(t.context(), { ...inputs, rotateAfter: "30d" });
+    // Ten days on.
+    process.env.UTHO_TOKENS_NOW = new Date(Date.now() + 10 * day).toISOString();
     expect(Date.parse(outs.rotationDueAt as string) - Date.now()).toBeGreaterThan(29 * day);
     const longer = { ...inputs, rotateAfter: "60d" };
     expect(diffToken(id, outs, longer)).toMatchObject({ changes: true, replaces: [] });
@@ -285,5 +299,168 @@ describe("expiresAt", () => {
     expect(diffToken(id, expired, inputs).replaces).toEqual(["expiresAt"]);
     // An expired token is not rotated: there is nothing to rotate.
     expect(diffToken(id, expired, { ...later, rotateAfter: "1d" }).replaces).toEqual([]);
+  });
+});
+
+describe("overlap", () => {
+  const day = 86_400_000;
+  const saved = process.env.UTHO_TOKENS_NOW;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.UTHO_TOKENS_NOW;
+    else process.env.UTHO_TOKENS_NOW = saved;
+  });
+  const policy: ApiTokenInputs = { ...inputs, rotateAfter: "90d", overlap: "7d" };
+  const at = (ms: number) => {
+    process.env.UTHO_TOKENS_NOW = new Date(ms).toISOString();
+  };
+  /** A new run: its own provider, with nothing cached from the last. */
+  const run = () => testProvider(emulator.current).context();
+  const works = (secret: string | undefined) => authenticates(emulator.current, secret);
+  const liveIds = () => emulator.current.listTokens().map((t) => t.id);
+
+  /** Created now, then rotated in place once due (at creation + 90 days). */
+  async function rotated() {
+    const created = await createToken(run(), policy);
+    const dueAt = Date.parse(created.outs.rotationDueAt as string);
+    at(dueAt);
+    const { outs } = await updateToken(run(), created.id, created.outs, policy);
+    return { ...created, dueAt, outs, first: created.outs };
+  }
+
+  it("must be shorter than rotateAfter, is a duration, and is not for adopted tokens", () => {
+    expect(checkInputs({}, { rotateAfter: "7d", overlap: "7d" }).failures).toEqual([
+      { property: "overlap", reason: expect.stringMatching(/^overlap: must be shorter than rotateAfter/) },
+    ]);
+    expect(checkInputs({}, { rotateAfter: "7d", overlap: "8d" }).failures?.[0]?.property).toBe("overlap");
+    expect(checkInputs({}, { overlap: "1w" }).failures).toBeUndefined();
+    expect(checkInputs({}, { rotateAfter: "90d", overlap: "6d23h" }).inputs?.overlap).toBe("6d23h");
+    expect(checkInputs({}, { overlap: "a week" }).failures?.[0]?.reason).toMatch(
+      /^overlap: must be a duration/,
+    );
+    expect(checkInputs({}, { name: "ci", adopt: { id: "1" }, overlap: "7d" }).failures?.[0]?.reason).toMatch(
+      /^overlap: cannot be set with adopt/,
+    );
+  });
+
+  it("makes a due rotation an update of the resource, not a replacement; a new name still replaces", () => {
+    const olds = { name: "n", scope: "read" as const, createdAt: "2026-12-01 00:00:00", rotateAfter: "90d" };
+    const news = { name: "n", scope: "read" as const, rotateAfter: "90d", overlap: "7d" };
+    process.env.UTHO_TOKENS_NOW = "2027-03-01T00:00:00Z";
+    expect(diffToken("1", { ...olds, overlap: "7d" }, news)).toMatchObject({ changes: true, replaces: [] });
+    expect(diffToken("1", olds, { ...news, rotation: "2027-Q1" })).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+    expect(diffToken("1", olds, { ...news, name: "m" }).replaces).toEqual(["name", "rotateAfter"]);
+    process.env.UTHO_TOKENS_NOW = "2027-02-28T23:59:59Z";
+    expect(diffToken("1", { ...olds, overlap: "7d" }, news)).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  it("rotates in place: a new token and secret, the previous one kept and still working, the resource id unchanged", async () => {
+    const { id, dueAt, outs, first } = await rotated();
+    expect(outs.tokenId).not.toBe(id);
+    expect(first.tokenId).toBe(id);
+    expect(outs).toMatchObject({
+      previousTokenId: id,
+      previousToken: first.token,
+      previousRevokeAt: new Date(dueAt + 7 * day).toISOString(),
+      rotatedAt: new Date(dueAt).toISOString(),
+    });
+    expect(outs.token).not.toBe(first.token);
+    expect(outs.fingerprint).toBe(fingerprintOf(outs.token as string));
+    expect(Date.parse(outs.rotationDueAt as string)).toBeGreaterThan(dueAt);
+    expect(await works(outs.token)).toBe(true);
+    expect(await works(first.token)).toBe(true);
+    expect(liveIds().sort()).toEqual([id, outs.tokenId].sort());
+    // Until the overlap ends, nothing more is due.
+    at(dueAt + 7 * day - 1);
+    expect(diffToken(id, outs, policy)).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  it("revokes the previous token at the first up at the end of the overlap exactly, or after", async () => {
+    const { id, dueAt, outs, first } = await rotated();
+    at(dueAt + 7 * day);
+    expect(diffToken(id, outs, policy)).toMatchObject({ changes: true, replaces: [] });
+    const { outs: after } = await updateToken(run(), id, outs, policy);
+    expect(after.previousTokenId).toBeUndefined();
+    expect(after.previousToken).toBeUndefined();
+    expect(after.previousRevokeAt).toBeUndefined();
+    expect(after.token).toBe(outs.token);
+    expect(await works(first.token)).toBe(false);
+    expect(liveIds()).toEqual([outs.tokenId]);
+    expect(diffToken(id, after, policy)).toMatchObject({ changes: false, replaces: [] });
+  });
+
+  it("revokes it at the first refresh after the end just the same; refresh reads the current token by tokenId", async () => {
+    const { id, dueAt, outs, first } = await rotated();
+    at(dueAt + day);
+    expect((await readToken(run(), id, outs)).props).toMatchObject({
+      previousTokenId: id,
+      tokenId: outs.tokenId,
+    });
+    // A run that began before the overlap ended left it; the next one revokes it.
+    at(dueAt + 8 * day);
+    const read = await readToken(run(), id, outs);
+    expect(read.id).toBe(id);
+    expect(read.props.previousTokenId).toBeUndefined();
+    expect(read.props.tokenId).toBe(outs.tokenId);
+    expect(await works(first.token)).toBe(false);
+  });
+
+  it("keeps the previous token in the state when its revocation fails, and the next run revokes it", async () => {
+    const { id, dueAt, outs, first } = await rotated();
+    at(dueAt + 7 * day);
+    emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
+    await expect(updateToken(run(), id, outs, policy)).rejects.toMatchObject({ status: 500 });
+    await expect(readToken(run(), id, outs)).rejects.toMatchObject({ status: 500 });
+    // The engine keeps the old outputs of a failed update or refresh: the previous token with them.
+    expect(await works(first.token)).toBe(true);
+    emulator.current.clearFaults();
+    const { outs: after } = await updateToken(run(), id, outs, policy);
+    expect(after.previousTokenId).toBeUndefined();
+    expect(await works(first.token)).toBe(false);
+  });
+
+  it("a rotation during an open overlap revokes the older previous token first; if that fails, nothing is minted", async () => {
+    const { id, dueAt, outs, first } = await rotated();
+    at(dueAt + day);
+    const manual = { ...policy, rotation: "now" };
+    emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
+    await expect(updateToken(run(), id, outs, manual)).rejects.toMatchObject({ status: 500 });
+    expect(liveIds().sort()).toEqual([id, outs.tokenId].sort());
+    emulator.current.clearFaults();
+    const { outs: again } = await updateToken(run(), id, outs, manual);
+    expect(await works(first.token)).toBe(false);
+    expect(again).toMatchObject({
+      previousTokenId: outs.tokenId,
+      previousToken: outs.token,
+      rotation: "now",
+    });
+    expect(liveIds().sort()).toEqual([outs.tokenId, again.tokenId].sort());
+    expect(diffToken(id, again, manual)).toMatchObject({ changes: false });
+  });
+
+  it("destroy revokes both tokens; a current token deleted outside Pulumi takes the previous one with it", async () => {
+    const first = await rotated();
+    await deleteToken(run(), first.id, first.outs);
+    expect(liveIds()).toEqual([]);
+
+    const second = await rotated();
+    emulator.current.deleteTokenOutOfBand(second.outs.tokenId as string);
+    const read = await readToken(run(), second.id, second.outs);
+    expect(read.id).toBe("");
+    expect(liveIds()).toEqual([]);
+  });
+
+  it("expiry revokes both tokens and keeps neither secret", async () => {
+    const { id, dueAt, outs } = await rotated();
+    at(dueAt + day);
+    const expiring = { ...policy, expiresAt: new Date(dueAt + day).toISOString() };
+    const { outs: expired } = await updateToken(run(), id, outs, expiring);
+    expect(expired).toMatchObject({ expired: true });
+    expect(expired.token).toBeUndefined();
+    expect(expired.previousToken).toBeUndefined();
+    expect(expired.previousTokenId).toBeUndefined();
+    expect(liveIds()).toEqual([]);
   });
 });

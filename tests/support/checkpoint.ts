@@ -14,12 +14,14 @@ export interface HeldToken {
   token: unknown;
   /** A replaced resource whose revocation is pending: its token may be gone already. */
   deleting: boolean;
+  /** The token a rotation in place replaced, held until its overlap ends. */
+  previous?: boolean;
 }
 
 export interface Checkpoint {
   /** Ids of the live tokens. */
   live: string[];
-  /** Every ApiToken resource with an id, in every state. */
+  /** Every token an ApiToken resource with an id holds (current and previous), in every state. */
   held: HeldToken[];
   /** Live tokens that no state holds: credentials nobody will revoke. */
   orphans: string[];
@@ -33,18 +35,28 @@ export interface Checkpoint {
   shared: string[];
 }
 
-/** The ApiToken resources of a stack, with their secrets (read with --show-secrets). */
+/**
+ * The tokens the ApiToken resources of a stack hold, with their secrets (read with
+ * --show-secrets): the current one (`tokenId`, else the resource id) and, during an overlap,
+ * the previous one.
+ */
 export async function heldTokens(project: E2EProject): Promise<HeldToken[]> {
   const state = await project.exportSecrets();
   return (state.deployment.resources ?? [])
     .filter((r) => r.type === API_TOKEN && r.id)
-    .map((r) => ({
-      urn: r.urn,
-      id: r.id as string,
-      scope: r.outputs?.scope,
-      token: revealed(r.outputs?.token),
-      deleting: r.delete === true,
-    }));
+    .flatMap((r) => {
+      const outputs = r.outputs ?? {};
+      const current = {
+        urn: r.urn,
+        id: typeof outputs.tokenId === "string" ? outputs.tokenId : (r.id as string),
+        scope: outputs.scope,
+        token: revealed(outputs.token),
+        deleting: r.delete === true,
+      };
+      if (typeof outputs.previousTokenId !== "string") return [current];
+      const previous = { ...current, id: outputs.previousTokenId, token: revealed(outputs.previousToken) };
+      return [current, { ...previous, previous: true }];
+    });
 }
 
 /** A secret of `stack export --show-secrets`: `{ <sig>: <secret sig>, plaintext: <the value as JSON> }`. */

@@ -9,6 +9,7 @@ const token = new ApiToken("token", {
   rotation: config.get("rotation"),
   keepers: config.getObject("keepers"),
   rotateAfter: config.get("rotateAfter"),
+  overlap: config.get("overlap"),
   expiresAt: config.get("expiresAt"),
   verify: config.getBoolean("verify"),
   onMissing: config.get("onMissing"),
@@ -21,5 +22,10 @@ module.exports = {
   token: token.token,
   fingerprint: token.fingerprint,
   rotationDueAt: token.rotationDueAt,
+  tokenId: token.tokenId,
+  rotatedAt: token.rotatedAt,
+  previousToken: token.previousToken,
+  previousTokenId: token.previousTokenId,
+  previousRevokeAt: token.previousRevokeAt,
   expired: token.expired,
 };
