@@ -71,10 +71,13 @@ const tokenPropertiesSchema = z
     scope: tokenScopeSchema,
     accountId: z.string().optional(),
     autoNamed: z.boolean().optional(),
-    tokenId: z.string().optional(),
-    previousTokenId: z.string().optional(),
     overlap: z.string().optional(),
   })
+  .loose();
+
+/** Read on their own: a token held must count as held even if the rest of the outputs do not parse. */
+const heldIdsSchema = z
+  .object({ tokenId: z.string().optional(), previousTokenId: z.string().optional() })
   .loose();
 
 /** The resource's name in the program: the last part of its URN. */
@@ -107,8 +110,11 @@ export interface StateToken {
 export function tokensInState(deployment: Deployment): StateToken[] {
   return (deployment.resources ?? []).filter(isApiToken).flatMap((resource) => {
     if (!resource.id) return [];
-    const props = tokenPropertiesSchema.safeParse(unwrapSecrets(resource.outputs));
-    const { name, scope, accountId, tokenId, previousTokenId } = props.success ? props.data : {};
+    const outputs = unwrapSecrets(resource.outputs);
+    const props = tokenPropertiesSchema.safeParse(outputs);
+    const { name, scope, accountId } = props.success ? props.data : {};
+    const ids = heldIdsSchema.safeParse(outputs);
+    const { tokenId, previousTokenId } = ids.success ? ids.data : {};
     const token = {
       urn: resource.urn,
       ...(name === undefined ? {} : { name }),

@@ -11,6 +11,9 @@ const UNIT_MS: Record<string, number> = {
   s: 1_000,
 };
 
+/** A century: beyond it a schedule means nothing, and instants overflow JavaScript's dates. */
+const MAX_MS = 36_500 * 86_400_000;
+
 const PART = /(\d+)([wdhms])/g;
 const WHOLE = /^(\d+[wdhms])+$/;
 
@@ -24,5 +27,6 @@ export function parseDuration(text: string): { ms: number } | { problem: string 
   let ms = 0;
   for (const [, amount, unit] of text.matchAll(PART)) ms += Number(amount) * (UNIT_MS[unit ?? ""] ?? 0);
   if (ms <= 0) return { problem: `"${text}" must be longer than zero` };
+  if (ms > MAX_MS) return { problem: `"${text}" must be at most 100 years (36500d)` };
   return { ms };
 }

@@ -9,6 +9,7 @@
  */
 import { now } from "./clock";
 import type { ProviderContext } from "./context";
+import { ApiTokenProviderError } from "./errors";
 import { secretOf } from "./fingerprint";
 import { revokeToken } from "./revoke";
 import { durationMs, rotationDueAt } from "./rotation";
@@ -40,7 +41,16 @@ export async function rotateInPlace(
   news: ApiTokenInputs,
 ): Promise<ApiTokenOutputs> {
   const base = await retirePrevious(ctx, outs);
-  const minted = await mintVerified(ctx, news);
+  const minted = await mintVerified(ctx, news).catch((error: unknown) => {
+    // A mint that failed after Utho minted names the token by its name, which the resource's
+    // own token carries too: that one must not be revoked in its place.
+    if (!(error instanceof ApiTokenProviderError)) throw error;
+    const own = tokenIdOf(id, base);
+    throw new ApiTokenProviderError(
+      `${error.message} The resource's current token (id ${own}) has the same name and must stay.`,
+      { cause: error },
+    );
+  });
   const at = now();
   const rotatedAt = new Date(at).toISOString();
   const dueAt = rotationDueAt({ createdAt: minted.createdAt, rotatedAt }, news.rotateAfter, at);

@@ -60,16 +60,19 @@ function sameKeepers(a: Record<string, string> | undefined, b: Record<string, st
 /**
  * What asks for a new token with the same name and scope: a new `rotation` value, new
  * `keepers`, or a `rotateAfter` due by the schedule the program declares now (counted from the
- * current token's creation). `diff` and `update` both ask, so they agree.
+ * current token's creation). `diff` and `update` both ask, so they agree. Nothing does for an
+ * expired token: with a change `update` would not carry out, every run would show it again.
  */
 export function rotationTriggers(
   olds: ApiTokenOutputs,
   news: CheckedInputs,
 ): ("rotation" | "keepers" | "rotateAfter")[] {
   const triggers: ("rotation" | "keepers" | "rotateAfter")[] = [];
+  // An expired token, or one expiring now, is revoked, not rotated; a later `expiresAt` renews it.
+  if (olds.expired || hasExpired(news.expiresAt)) return triggers;
   if (isUnknown(news.rotation) || news.rotation !== olds.rotation) triggers.push("rotation");
   if (!sameKeepers(news.keepers, olds.keepers)) triggers.push("keepers");
-  if (!olds.expired && isDue(rotationDueAt(olds, news.rotateAfter))) triggers.push("rotateAfter");
+  if (isDue(rotationDueAt(olds, news.rotateAfter))) triggers.push("rotateAfter");
   return triggers;
 }
 

@@ -142,6 +142,13 @@ describe("tokensInState", () => {
       { ...held, id: "176310" },
       { ...held, id: "176305", previous: true },
     ]);
+    // Outputs that do not parse otherwise still give the ids held, never the (revoked) first one.
+    const odd = deploymentSchema.parse({
+      resources: [
+        { urn: urn(TYPE, "ci"), type: TYPE, id: "176300", outputs: { scope: 7, tokenId: "176310" } },
+      ],
+    });
+    expect(tokensInState(odd)).toEqual([{ urn: urn(TYPE, "ci"), id: "176310" }]);
   });
 });
 

@@ -342,6 +342,40 @@ describe("overlap", () => {
     );
   });
 
+  it("refuses a duration beyond 100 years, whose instants would overflow after the mint", () => {
+    expect(checkInputs({}, { rotation: "r1", overlap: "20000000w" }).failures?.[0]?.reason).toMatch(
+      /^overlap: must be a duration: "20000000w" must be at most 100 years/,
+    );
+    expect(checkInputs({}, { rotateAfter: "36501d" }).failures?.[0]?.property).toBe("rotateAfter");
+    expect(checkInputs({}, { rotateAfter: "36500d", overlap: "7d" }).failures).toBeUndefined();
+  });
+
+  it("leaves an expired resource alone when its rotation or keepers change: no update that would never be carried out", () => {
+    const expired = {
+      name: "n",
+      scope: "read" as const,
+      createdAt: "2026-12-01 00:00:00",
+      expired: true,
+      expiresAt: "2027-01-01T00:00:00Z",
+      overlap: "7d",
+      rotation: "r1",
+    };
+    process.env.UTHO_TOKENS_NOW = "2027-02-01T00:00:00Z";
+    const news = { name: "n", scope: "read" as const, expiresAt: "2027-01-01T00:00:00Z", overlap: "7d" };
+    expect(diffToken("1", expired, { ...news, rotation: "r2" })).toMatchObject({
+      changes: false,
+      replaces: [],
+    });
+    expect(diffToken("1", expired, { ...news, rotation: "r2", keepers: { a: "b" } }).changes).toBe(false);
+    // Expiring in the same run as a rotation: the expiry wins, nothing is minted.
+    const live = { ...expired, expired: undefined, expiresAt: "2027-03-01T00:00:00Z" };
+    process.env.UTHO_TOKENS_NOW = "2027-03-01T00:00:00Z";
+    expect(diffToken("1", live, { ...news, expiresAt: live.expiresAt, rotation: "r2" })).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+  });
+
   it("makes a due rotation an update of the resource, not a replacement; a new name still replaces", () => {
     const olds = { name: "n", scope: "read" as const, createdAt: "2026-12-01 00:00:00", rotateAfter: "90d" };
     const news = { name: "n", scope: "read" as const, rotateAfter: "90d", overlap: "7d" };
