@@ -27,6 +27,15 @@ export interface StackCredentials {
   baseUrl?: string;
 }
 
+/**
+ * Pulumi 3.259's PostgreSQL backend lists a project's stacks with up to
+ * PULUMI_DIY_BACKEND_PARALLEL (default 10) workers, each holding one of its 2 x CPUs database
+ * connections while it waits for another: with that many stacks `stack ls` hangs for good, and
+ * audit lists stacks. One worker avoids it and costs nothing here; a value the user set wins.
+ */
+const LISTING_ENV: Record<string, string> =
+  process.env.PULUMI_DIY_BACKEND_PARALLEL === undefined ? { PULUMI_DIY_BACKEND_PARALLEL: "1" } : {};
+
 /** A bare "EOF" from the CLI reading a stack: the mark of a file backend torn by a kill (`backend.ts`). */
 async function unlessTorn<T>(reading: Promise<T>): Promise<T> {
   try {
@@ -55,7 +64,7 @@ export class PulumiProject {
       );
     }
     try {
-      return new PulumiProject(dir, await LocalWorkspace.create({ workDir: dir }));
+      return new PulumiProject(dir, await LocalWorkspace.create({ workDir: dir, envVars: LISTING_ENV }));
     } catch (error) {
       throw new UthoConfigError(`Cannot run the Pulumi CLI for the project in ${dir}: ${describe(error)}`, {
         cause: error,

@@ -2,9 +2,10 @@
  * `npm run demo`: tokens as code, end to end, on this machine.
  *
  * Starts the Utho emulator with a data file under .demo/ (ignored by git), runs `pulumi up` of
- * the root program on the local `demo` stack (file backend under .demo/state), and prints each
- * token with proof that its secret works with its scope, never the secret itself. Running it
- * again converges: nothing changes. `npm run demo -- --destroy` tears it all down.
+ * the root program on the `demo` stack (file backend under .demo/state, or the Pulumi backend
+ * `--backend <url>` names), and prints each token with proof that its secret works with its
+ * scope, never the secret itself. Running it again converges: nothing changes.
+ * `npm run demo -- --destroy` tears it all down (with the same `--backend`, if one was given).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -14,10 +15,11 @@ import { formatTable } from "../cli/table";
 import { startEmulator } from "../emulator";
 import { UthoAuthError, UthoClient } from "../sdk";
 import {
+  BACKEND_OPTION,
+  checkBackendUrl,
   DEMO_DIR,
-  DEMO_PASSPHRASE,
-  DEMO_STATE_DIR,
-  offlineEnv,
+  demoEnv,
+  describeBackend,
   provisionPulumi,
   REPO_ROOT,
   runCommand,
@@ -66,7 +68,10 @@ function parseOutputs(json: string): StackOutputs {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { destroy: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: { destroy: { type: "boolean", default: false }, ...BACKEND_OPTION },
+  });
+  const backend = checkBackendUrl(values.backend);
   mkdirSync(DEMO_DIR, { recursive: true });
 
   const emulator = await startEmulator({
@@ -74,11 +79,12 @@ async function main(): Promise<void> {
     dataFile: path.join(DEMO_DIR, "emulator.json"),
   });
   console.log(`Utho emulator: ${emulator.baseUrl} (data in .demo/emulator.json)`);
+  console.log(`Pulumi state: ${backend === undefined ? ".demo/state" : describeBackend(backend)}`);
   try {
     const pulumi = provisionPulumi();
     const env = {
       ...process.env,
-      ...offlineEnv(DEMO_STATE_DIR, DEMO_PASSPHRASE),
+      ...demoEnv(backend),
       // The provider reads its credentials at run time; nothing lands in the state.
       UTHO_API_KEY: emulator.rootKey,
       UTHO_BASE_URL: emulator.baseUrl,
@@ -113,9 +119,11 @@ async function main(): Promise<void> {
     }
     console.log("\nTokens as code: the demo stack");
     console.log(formatTable(rows));
+    const again = backend === undefined ? "" : " --backend <url>";
     console.log(
-      "\nSecrets stay secret: `npm run pulumi -- stack output --stack demo` shows [secret]." +
-        "\nEdit Pulumi.demo.yaml and run `npm run demo` again to converge; `npm run demo -- --destroy` removes every token.",
+      `\nSecrets stay secret: \`npm run pulumi --${again} stack output --stack demo\` shows [secret].` +
+        `\nEdit Pulumi.demo.yaml and run \`npm run demo${again ? ` --${again}` : ""}\` again to converge; ` +
+        `\`npm run demo --${again} --destroy\` removes every token.`,
     );
   } finally {
     await emulator.close();

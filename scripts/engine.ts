@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { parseArgs } from "node:util";
 
 // This file runs as TypeScript from scripts/ (jest) or compiled from dist/scripts/.
 export const REPO_ROOT = path.resolve(
@@ -46,6 +47,74 @@ export function offlineEnv(stateDir: string, passphrase: string): Record<string,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
   };
+}
+
+/**
+ * `--backend <url>` of `npm run demo` and `npm run pulumi`: any Pulumi backend URL
+ * (`postgres://…`, `s3://…`, `https://api.pulumi.com`, `file://…`) in place of the demo's local
+ * folder. Its one definition, for both scripts' `parseArgs`.
+ */
+export const BACKEND_OPTION = { backend: { type: "string" } } as const;
+
+/** The URL's value checked: a scheme and `://`, which every Pulumi backend URL has. */
+export function checkBackendUrl(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  // The value is not quoted: a mistyped URL may still hold a password.
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    throw new Error(
+      "--backend: must be a Pulumi backend URL such as postgres://user:password@host:5432/db, " +
+        "s3://bucket?region=…, https://api.pulumi.com or file:///path",
+    );
+  }
+  return url;
+}
+
+/**
+ * Splits `--backend <url>` (or `--backend=<url>`) off arguments meant for the Pulumi CLI, which
+ * pass through in their order, untouched; after a `--` nothing is taken.
+ */
+export function takeBackendOption(args: string[]): { backend?: string; rest: string[] } {
+  const { tokens } = parseArgs({
+    args,
+    options: BACKEND_OPTION,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const taken = new Set<number>();
+  let backend: string | undefined;
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name !== "backend") continue;
+    if (token.value === undefined) throw new Error("--backend: needs a URL");
+    backend = checkBackendUrl(token.value);
+    taken.add(token.index);
+    if (!token.inlineValue) taken.add(token.index + 1);
+  }
+  return { backend, rest: args.filter((_, i) => !taken.has(i)) };
+}
+
+/** A backend URL fit to print: a password in it (user info or a query parameter) as `***`. */
+export function describeBackend(url: string): string {
+  try {
+    const parsed = new URL(url);
+    const secretKeys = [...parsed.searchParams.keys()].filter((key) => /pass|secret|token|key/i.test(key));
+    if (!parsed.password && secretKeys.length === 0) return url;
+    if (parsed.password) parsed.password = "***";
+    for (const key of secretKeys) parsed.searchParams.set(key, "***");
+    return decodeURIComponent(parsed.toString());
+  } catch {
+    return url.replace(/\/\/([^/:@]*):[^/@]*@/, "//$1:***@");
+  }
+}
+
+/**
+ * The demo's offline environment on its local folder, or on `backend` when one is given (the
+ * CLI then reaches that backend; plugins and update checks stay offline).
+ */
+export function demoEnv(backend?: string): Record<string, string> {
+  const env = offlineEnv(DEMO_STATE_DIR, DEMO_PASSPHRASE);
+  if (backend !== undefined) env.PULUMI_BACKEND_URL = backend;
+  return env;
 }
 
 export interface PulumiResult {

@@ -1,18 +1,21 @@
 /**
  * `npm run pulumi -- <args>`: the provisioned Pulumi CLI with the offline environment, on the
- * demo's local backend unless PULUMI_BACKEND_URL says otherwise. For example:
+ * demo's local backend unless `--backend <url>` (or PULUMI_BACKEND_URL) says otherwise. For example:
  *   npm run pulumi -- stack output --stack demo
  *   npm run pulumi -- stack export --stack demo
+ *   npm run pulumi -- --backend postgres://user:password@db.example.com:5432/pulumi stack ls
  */
 import { spawnSync } from "node:child_process";
-import { DEMO_PASSPHRASE, DEMO_STATE_DIR, offlineEnv, provisionPulumi, REPO_ROOT } from "./engine";
+import { demoEnv, provisionPulumi, REPO_ROOT, takeBackendOption } from "./engine";
 
-const env = { ...process.env, ...offlineEnv(DEMO_STATE_DIR, DEMO_PASSPHRASE) };
-// A backend or passphrase the caller chose wins over the demo's.
-if (process.env.PULUMI_BACKEND_URL) env.PULUMI_BACKEND_URL = process.env.PULUMI_BACKEND_URL;
-const result = spawnSync(provisionPulumi(), process.argv.slice(2), {
-  cwd: REPO_ROOT,
-  env,
-  stdio: "inherit",
-});
+let split: ReturnType<typeof takeBackendOption>;
+try {
+  split = takeBackendOption(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(2);
+}
+// A backend the caller chose wins over the demo's: --backend first, then PULUMI_BACKEND_URL.
+const env = { ...process.env, ...demoEnv(split.backend ?? (process.env.PULUMI_BACKEND_URL || undefined)) };
+const result = spawnSync(provisionPulumi(), split.rest, { cwd: REPO_ROOT, env, stdio: "inherit" });
 process.exit(result.status ?? 1);

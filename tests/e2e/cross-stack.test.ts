@@ -8,12 +8,11 @@
  * failed run's output, for `utho-tokens audit` to list and a person to revoke. After that, the
  * stacks run one after the other and converge.
  */
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { FAULT_KINDS, type RunningEmulator, startEmulator } from "../../emulator";
 import type { PulumiResult } from "../../scripts/engine";
 import { checkpoint, seededRandom } from "../support/checkpoint";
 import { type E2EProject, useProjects } from "../support/e2e";
+import { startForwardingProxy } from "../support/proxy";
 
 const openProject = useProjects();
 jest.setTimeout(600_000);
@@ -53,42 +52,13 @@ interface ListingGate {
  */
 async function startListingGate(target: string, parties: number): Promise<ListingGate> {
   const held: (() => void)[] = [];
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const path = (req.url ?? "/").replace(/^\/v2\//, "");
-    if (req.method === "GET" && path === "api" && held.length < parties) {
-      await new Promise<void>((resolve) => {
-        held.push(resolve);
-        if (held.length === parties) for (const release of held) release();
-      });
-    }
-    try {
-      const answer = await fetch(new URL(path, `${target}/`), {
-        method: req.method,
-        headers: { authorization: req.headers.authorization ?? "", "content-type": "application/json" },
-        body: chunks.length > 0 ? Buffer.concat(chunks) : undefined,
-      });
-      const headers: Record<string, string> = {};
-      for (const name of ["content-type", "retry-after"]) {
-        const value = answer.headers.get(name);
-        if (value !== null) headers[name] = value;
-      }
-      res.writeHead(answer.status, headers).end(Buffer.from(await answer.arrayBuffer()));
-    } catch {
-      res.socket?.resetAndDestroy();
-    }
+  return startForwardingProxy(target, async ({ method, path }) => {
+    if (method !== "GET" || path !== "api" || held.length >= parties) return;
+    await new Promise<void>((resolve) => {
+      held.push(resolve);
+      if (held.length === parties) for (const release of held) release();
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v2`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
 }
 
 async function stackOf(): Promise<E2EProject> {
