@@ -133,7 +133,7 @@ const PULUMI_PRINTS: [string, RegExp][] = [
   ],
   [
     SDK_DEBUG,
-    /,token,,,,,4dabf18193072939515e22adb298388d,,,1b47061264138c4ac30d75fd1eb44270,value,,,<[^>]+>,,/,
+    /,token,,,,,4dabf18193072939515e22adb298388d,,,1b47061264138c4ac30d75fd1eb44270,value,,,<[^>]+>,/,
   ],
 ];
 
