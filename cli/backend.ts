@@ -9,7 +9,7 @@
  * last completed checkpoint wrote it. Seen in this project's crash tests; a backend URL with
  * `?metadata=skip` writes no sidecars at all.
  */
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { type Dirent, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,7 +28,7 @@ export function fileBackendRoot(url: string | undefined): string | undefined {
 }
 
 function sidecarsUnder(dir: string): string[] {
-  let entries: import("node:fs").Dirent[];
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

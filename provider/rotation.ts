@@ -76,6 +76,7 @@ export function rotationTriggers(
   return triggers;
 }
 
-/** Whether the resource holds a previous token whose overlap has ended. */
+/** Whether the resource holds a previous token whose overlap has ended (or whose end is not recorded). */
 export const previousDue = (props: ApiTokenOutputs, at = now()): boolean =>
-  props.previousTokenId !== undefined && isDue(props.previousRevokeAt ?? new Date(at).toISOString(), at);
+  props.previousTokenId !== undefined &&
+  (props.previousRevokeAt === undefined || isDue(props.previousRevokeAt, at));

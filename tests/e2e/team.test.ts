@@ -162,11 +162,8 @@ if ("missing" in install) {
       PATH: `${path.dirname(pulumiBinary)}${path.delimiter}${process.env.PATH ?? ""}`,
       ...offlineEnv(path.join(dir, ".runner"), PASSPHRASE),
       PULUMI_BACKEND_URL: (postgres as RunningPostgres).url,
-      // Pulumi 3.259.0's PostgreSQL backend deadlocks listing stacks (`pulumi stack ls`, and so
-      // `utho-tokens audit`) when its stack-listing workers (min(this, stacks), default 10) reach
-      // its connection pool (2 × GOMAXPROCS): each worker holds a connection for a key listing
-      // and waits for a second one. Four stacks on 2 cores hang; fewer workers than that do not.
-      PULUMI_DIY_BACKEND_PARALLEL: "1",
+      // No PULUMI_DIY_BACKEND_PARALLEL: `utho-tokens audit` lists the four stacks, which hangs
+      // Pulumi 3.259's PostgreSQL backend on 2 cores unless utho-tokens sets it (cli/stack.ts).
       UTHO_API_KEY: (emulator as RunningEmulator).rootKey,
       UTHO_BASE_URL: baseUrl,
     };
