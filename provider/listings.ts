@@ -369,9 +369,8 @@ export class TokenListings {
   }
 
   private async listOnce(): Promise<void> {
-    // Due by the time the request is sent, and joined before it (the request takes the next seq).
     const requestedAt = this.timing.now();
-    const due = [...this.watchers].filter((w) => w.afterSeq <= this.seq && this.dueAt(w) <= requestedAt);
+    const seq = this.seq + 1;
     let listing: Listing | undefined;
     let failure: unknown;
     try {
@@ -379,6 +378,11 @@ export class TokenListings {
     } catch (error) {
       failure = error;
     }
+    // Every watcher this listing counts for (the request took `seq`) that was due by the time it
+    // was sent, including one that joined while it was under way: a token missing since an
+    // earlier listing may take it, where a watch joined during it (a POST's lookup) has
+    // `afterSeq` = `seq` and may not. So a read that arrives mid-window adds no listing.
+    const due = [...this.watchers].filter((w) => w.afterSeq < seq && this.dueAt(w) <= requestedAt);
     await Promise.all(due.map((watcher) => this.show(watcher, listing, failure, requestedAt)));
   }
 

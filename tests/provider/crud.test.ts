@@ -7,8 +7,8 @@ import { startEmulator } from "../../emulator";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
 import { fingerprintOf } from "../../provider/fingerprint";
 import type { ApiTokenInputs, ApiTokenOutputs } from "../../provider/types";
-import { authenticates as authenticatesTo, requestLog, useEmulator } from "../support/emulator";
-import { type TestProvider, testProvider } from "../support/provider";
+import { authenticates as authenticatesTo, clientFor, requestLog, useEmulator } from "../support/emulator";
+import { contextAround, type TestProvider, testProvider } from "../support/provider";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
 let t: TestProvider;
@@ -116,6 +116,25 @@ describe("read (refresh)", () => {
     const reads = await Promise.all(created.map(({ id, outs }) => refresh(id, outs)));
     expect(reads.map((r) => r.id)).toEqual(["", "", "", ...created.slice(3).map((c) => c.id)]);
     expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
+  });
+
+  it("shares the window with a missing token whose read comes while a listing is under way", async () => {
+    const [a, b] = [await create({ name: "a", scope: "read" }), await create({ name: "b", scope: "read" })];
+    for (const { id } of [a, b]) emulator.current.deleteTokenOutOfBand(id);
+    const client = clientFor(emulator.current);
+    const list = client.apiTokens.list.bind(client.apiTokens);
+    const { context } = contextAround(client);
+    let listings = 0;
+    let lateRead: Promise<{ id: string }> | undefined;
+    client.apiTokens.list = () => {
+      listings += 1;
+      // The engine sends the second read just as the window's second listing goes out.
+      if (listings === 2) lateRead = readToken(context, b.id, b.outs);
+      return list();
+    };
+    expect((await readToken(context, a.id, a.outs)).id).toBe("");
+    expect((await lateRead)?.id).toBe("");
+    expect(listings).toBe(WINDOW_LISTINGS);
   });
 
   it("concludes at once for a token that a recent, whole window of listings missed", async () => {
