@@ -7,7 +7,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { resolveBaseUrl } from "../sdk/options";
-import { ruleProblem, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../sdk/rules";
+import {
+  ruleProblem,
+  secretTextSchema,
+  tokenIdSchema,
+  tokenNameSchema,
+  tokenScopeSchema,
+} from "../sdk/rules";
 import { now, parseInstant } from "./clock";
 import { parseDuration } from "./duration";
 import { autoName } from "./naming";
@@ -16,10 +22,6 @@ import { type CheckedInputs, UNKNOWN } from "./types";
 
 /** `schema`, or the engine's placeholder for a value not known yet (preview). `schema` comes last. */
 const orUnknown = <S extends z.ZodType>(schema: S) => z.union([z.literal(UNKNOWN), schema]);
-
-const secretText = z
-  .string("must be a string")
-  .regex(/^\S+$/, "must be a token secret: not empty, no whitespace");
 
 /** A token id as a string, or Utho's id as the whole number a program may hold it as. */
 const adoptIdSchema = z.unknown().transform((value, ctx): string => {
@@ -36,7 +38,7 @@ const adoptIdSchema = z.unknown().transform((value, ctx): string => {
 
 const adoptSchema = z
   .object(
-    { id: adoptIdSchema.optional(), token: secretText.optional() },
+    { id: adoptIdSchema.optional(), token: secretTextSchema.optional() },
     "must be an object with id and/or token",
   )
   .strict();
@@ -63,7 +65,7 @@ const baseUrlSchema = z.string("must be a string").superRefine((value, ctx) => {
 
 const connectionSchema = z
   .object(
-    { apiKey: secretText.optional(), baseUrl: baseUrlSchema.optional() },
+    { apiKey: secretTextSchema.optional(), baseUrl: baseUrlSchema.optional() },
     "must be an object with apiKey and/or baseUrl",
   )
   .strict()

@@ -7,6 +7,7 @@ import { UthoClient } from "../sdk/client";
 import { UthoConfigError } from "../sdk/errors";
 import { type RetryEvent, resolveBaseUrl, type UthoClientOptions } from "../sdk/options";
 import { redactSecrets } from "../sdk/redact";
+import { ruleProblem, secretTextSchema } from "../sdk/rules";
 import { ProviderContext, type Reporter, reportToStderr } from "./context";
 import { type ProviderSettings, resolveCredentials } from "./settings";
 import { PRODUCTION_SETTLE, REPORTED_WAIT_MS, type SettleTiming, seconds } from "./settle";
@@ -86,9 +87,10 @@ export class ConfiguredProvider {
         });
       }
     }
-    if (connection?.apiKey === undefined && apiKey !== undefined && /\s/.test(apiKey)) {
+    const keyProblem = apiKey === undefined ? undefined : ruleProblem(secretTextSchema, apiKey);
+    if (connection?.apiKey === undefined && keyProblem !== undefined) {
       const source = this.options.apiKey ? "utho:apiKey" : "UTHO_API_KEY (or UTHO_TOKEN)";
-      problems.push({ property: "", reason: `${source}: must not contain whitespace or line breaks` });
+      problems.push({ property: "", reason: `${source}: ${keyProblem}` });
     }
     return problems;
   }

@@ -5,6 +5,7 @@
 import type { Dispatcher } from "undici";
 import { UthoConfigError } from "./errors";
 import type { RetryDelays } from "./retry";
+import { ruleProblem, secretTextSchema } from "./rules";
 
 export interface UthoClientOptions {
   /**
@@ -137,9 +138,8 @@ function resolveApiKey(value: string | undefined): string {
       "Missing apiKey: pass { apiKey } or set the UTHO_API_KEY (or UTHO_TOKEN) environment variable",
     );
   }
-  if (/[\s\r\n]/.test(key)) {
-    throw new UthoConfigError("Invalid apiKey: it must not contain whitespace or line breaks");
-  }
+  const problem = ruleProblem(secretTextSchema, key);
+  if (problem) throw new UthoConfigError(`Invalid apiKey: ${problem}`);
   return key;
 }
 

@@ -9,7 +9,9 @@
  *   characters, line or paragraph separators, bidirectional formatting characters or unpaired
  *   surrogates;
  * - a scope is "read" (Read-Only) or "write" (Write);
- * - an id is Utho's numeric string, accepted as any run of letters, digits, '-' and '_'.
+ * - an id is Utho's numeric string, accepted as any run of letters, digits, '-' and '_';
+ * - a secret (a token's, or the API key a client sends) has no whitespace or line breaks: it goes
+ *   into an Authorization header, and a pasted one often ends in a newline.
  */
 import { z } from "zod";
 
@@ -63,6 +65,10 @@ export const tokenScopeSchema = z.enum(TOKEN_SCOPES, 'must be "read" or "write"'
 export const tokenIdSchema = z
   .string("must be a string")
   .regex(/^[0-9A-Za-z_-]+$/, "must be a non-empty token id (letters, digits, '-' or '_')");
+
+export const secretTextSchema = z
+  .string("must be a string")
+  .regex(/^\S+$/, "must be a token secret: not empty, no whitespace");
 
 /** The first broken rule of `schema` for `value`, or undefined when `value` satisfies it. */
 export function ruleProblem(schema: z.ZodType, value: unknown): string | undefined {
