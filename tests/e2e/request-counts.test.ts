@@ -36,8 +36,12 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   expect(up.delete).toBe(0);
   // One listing per wave of P creates, plus the first; plus one, as each create ends with its own
   // verification request, so the creates of a wave finish (and the next wave's POSTs return) a
-  // request apart, and a wave can split once across two shared listings.
-  expect(up.listings).toBeLessThanOrEqual(Math.ceil(N / DEFAULT_PARALLELISM) + 2);
+  // request apart, and a wave can split once across two shared listings. That is the figure on an
+  // idle machine; under load the engine's steps can come further apart than the provider's
+  // gathering waits, and any wave may split in two (CI saw 10 here, and 6 with --parallel 16).
+  // Still far from one listing per create, which is what this guards against.
+  const waveBound = (parallelism: number) => 2 * Math.ceil(N / parallelism) + 1;
+  expect(up.listings).toBeLessThanOrEqual(waveBound(DEFAULT_PARALLELISM));
   // The provider's own account lookup, and each new secret's verification.
   expect(up.accountInfo).toBe(1 + N);
   expect(p.emulator.listTokens()).toHaveLength(N);
@@ -72,5 +76,5 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   // With 16 operations in flight, each shared lookup identifies up to 16 creates.
   const wide = await run(["up", "--yes", "--parallel", "16"]);
   expect(wide.post).toBe(N);
-  expect(wide.listings).toBeLessThanOrEqual(Math.ceil(N / 16) + 2);
+  expect(wide.listings).toBeLessThanOrEqual(waveBound(16));
 });
