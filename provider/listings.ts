@@ -24,8 +24,10 @@ import { REPORTED_WAIT_MS, type SettleTiming, seconds, settleOffsets } from "./s
 
 /**
  * A due listing is sent once no POST of this process is in flight and either as many watchers
- * are due as the most that were ever due together (the engine runs a fixed number of operations
- * at once, so when that many wait, no one else can come), or none has joined for a quiet spell:
+ * are due as the most that were ever due together, counting those that joined a listing too late
+ * for it (the engine runs a fixed number of operations at once, so when that many wait, no one
+ * else can come; a gather cut short learns the true number from who missed it), or none has
+ * joined for a quiet spell:
  * at least this long, and longer when operations have been arriving further apart (the engine
  * writes its state after every step, so at a thousand resources they come tens of milliseconds
  * apart), up to {@link GATHER_QUIET_MAX_MS}.
@@ -101,7 +103,7 @@ export class TokenListings {
   private lastActivity = 0;
   private lastJoin = 0;
   private readonly recentGaps: number[] = [];
-  /** The most watchers that were due together when a listing was sent. */
+  /** The most watchers that were due together when a listing was sent, with those that just missed it. */
   private widest = 0;
   private poke: (() => void) | undefined;
   private loop: Promise<void> | undefined;
@@ -383,17 +385,26 @@ export class TokenListings {
     // earlier listing may take it, where a watch joined during it (a POST's lookup) has
     // `afterSeq` = `seq` and may not. So a read that arrives mid-window adds no listing.
     const due = [...this.watchers].filter((w) => w.afterSeq < seq && this.dueAt(w) <= requestedAt);
-    await Promise.all(due.map((watcher) => this.show(watcher, listing, failure, requestedAt)));
+    // Those that joined during the request and may not take it would have shared it had the
+    // gather waited for them: the engine was running that many operations at once.
+    const missed = [...this.watchers].filter((w) => w.afterSeq === seq && !due.includes(w)).length;
+    this.widest = Math.max(this.widest, due.length + missed);
+    await Promise.all(due.map((watcher) => this.show(watcher, listing, failure)));
   }
 
-  private async show(watcher: Watcher, listing: Listing | undefined, failure: unknown, requestedAt: number) {
+  /**
+   * One listing counts for one offset of the window, however late the gather sent it: so a
+   * window always takes its six listings (a request count that does not depend on load), and
+   * never ends sooner than its offsets say.
+   */
+  private async show(watcher: Watcher, listing: Listing | undefined, failure: unknown) {
     try {
       const verdict = listing ? await watcher.watch.see(listing) : watcher.watch.failed(failure);
       if (verdict) return watcher.settle(verdict);
     } catch (error) {
       return watcher.fail(error);
     }
-    this.advance(watcher, requestedAt);
+    watcher.next += 1;
     if (watcher.next >= this.offsets.length) watcher.settle({ expired: true });
   }
 
