@@ -52,10 +52,11 @@ it(`reads at least 30 rows from the README, ${checkRows.length} refused at previ
 
 describe("ApiToken args, refused by check at preview", () => {
   let host: DynamicHost;
+  // Starting the host (a Node process loading @pulumi/pulumi) takes 1.5 s on an idle machine.
   beforeAll(async () => {
     host = await startDynamicHost(hostEnv(), ROOT);
     await host.configure({ "utho:apiKey": emulator.rootKey, "utho:baseUrl": emulator.baseUrl });
-  });
+  }, 30_000);
   afterAll(() => host?.close());
   beforeEach(() => emulator.resetRequests());
 

@@ -80,7 +80,7 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
       { property: "name", reason: "name: must not be empty or only whitespace" },
       { property: "scope", reason: 'scope: must be "read" or "write"' },
     ]);
-  });
+  }, 30_000);
 
   it("without credentials, create fails with the documented message and mints nothing", async () => {
     host = await startDynamicHost(hostEnv(), ROOT);
@@ -90,5 +90,5 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
       /Missing Utho credentials .*utho:apiKey.*UTHO_API_KEY/,
     );
     expect(emulator.current.countRequests()).toBe(0);
-  });
+  }, 30_000);
 });

@@ -8,9 +8,12 @@ import { Agent, buildConnector, errors } from "undici";
 import { UthoConnectionError, UthoTimeoutError } from "../../sdk";
 import { clientFor, requestLog, useEmulator, waitFor } from "../support/emulator";
 
-/** How long a "slow" fault holds the only connection: several times TIMEOUT_MS. */
-const SLOW_MS = 300;
-const TIMEOUT_MS = 100;
+/**
+ * How long a "slow" fault holds the only connection: several times TIMEOUT_MS, which is itself
+ * long enough that an event-loop stall on a loaded machine does not time out a request it lets through.
+ */
+const SLOW_MS = 1_500;
+const TIMEOUT_MS = 500;
 
 const emulator = useEmulator({ slowMs: SLOW_MS });
 
