@@ -237,7 +237,11 @@ if ("missing" in install) {
     );
     const devAgain = runner(origin, "dev-again", second.baseUrl);
 
-    const ups = Promise.all(STACK_NAMES.map((stack) => (runners[stack] as Runner).pulumi(UP, stack)));
+    // A held POST is a request in flight for the SDK: a per-attempt timeout longer than the hold
+    // can last, so that a slow refused run cannot make dev's POST time out while the proxy holds
+    // it (and then forward it, minting a token the run no longer waits for).
+    const gated = { UTHO_TIMEOUT_MS: String(10 * 60_000) };
+    const ups = Promise.all(STACK_NAMES.map((stack) => (runners[stack] as Runner).pulumi(UP, stack, gated)));
     const held = await Promise.race([gate.holding.then(() => true), ups.then(() => false)]);
     if (!held)
       throw new Error(`the ups ended before dev's first POST:\n${JSON.stringify(await ups, null, 2)}`);
