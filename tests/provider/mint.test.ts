@@ -263,14 +263,17 @@ describe("many concurrent creates in one process", () => {
     }));
 
   it("200 creates with distinct names share one settle window of listings instead of 400 listings", async () => {
-    const { context } = contextAround(clientFor(emulator.current));
+    // 200 POSTs at once on a loaded machine can take longer than the usual 2 s to be answered.
+    const { context } = contextAround(clientFor(emulator.current, { timeoutMs: 15_000 }));
     const all = manyWanted(200, 200);
     const results = await Promise.all(
       all.map(async (w) => ({ wanted: w, minted: await mintToken(context, w) })),
     );
     expect(emulator.current.countRequests("POST")).toBe(200);
-    // The first listing, then the window's six (explicit names wait out the whole window).
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBeLessThanOrEqual(8);
+    // The first listing, then the window's six (explicit names wait out the whole window); a
+    // second window when the POSTs' answers spread over more than a gather waits for them (1 s),
+    // as on a loaded machine. Either way far from 400.
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBeLessThanOrEqual(1 + 2 * 6);
     await expectEachPairedWithItsOwnToken(results);
   });
 
