@@ -87,8 +87,11 @@ export class ConfiguredProvider {
         });
       }
     }
-    const keyProblem = apiKey === undefined ? undefined : ruleProblem(secretTextSchema, apiKey);
-    if (connection?.apiKey === undefined && keyProblem !== undefined) {
+    const keyProblem =
+      connection?.apiKey === undefined && apiKey !== undefined
+        ? ruleProblem(secretTextSchema, apiKey)
+        : undefined;
+    if (keyProblem !== undefined) {
       const source = this.options.apiKey ? "utho:apiKey" : "UTHO_API_KEY (or UTHO_TOKEN)";
       problems.push({ property: "", reason: `${source}: ${keyProblem}` });
     }

@@ -385,9 +385,9 @@ export class TokenListings {
     // earlier listing may take it, where a watch joined during it (a POST's lookup) has
     // `afterSeq` = `seq` and may not. So a read that arrives mid-window adds no listing.
     const due = [...this.watchers].filter((w) => w.afterSeq < seq && this.dueAt(w) <= requestedAt);
-    // Those that joined during the request and may not take it would have shared it had the
+    // Those that joined during the request (so may not take it) would have shared it had the
     // gather waited for them: the engine was running that many operations at once.
-    const missed = [...this.watchers].filter((w) => w.afterSeq === seq && !due.includes(w)).length;
+    const missed = [...this.watchers].filter((w) => w.afterSeq === seq).length;
     this.widest = Math.max(this.widest, due.length + missed);
     await Promise.all(due.map((watcher) => this.show(watcher, listing, failure)));
   }

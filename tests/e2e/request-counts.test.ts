@@ -38,7 +38,8 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   // verification request, so the creates of a wave finish (and the next wave's POSTs return) a
   // request apart, and a wave can split once across two shared listings. That is the figure on an
   // idle machine; under load the engine's steps can come further apart than the provider's
-  // gathering waits, and any wave may split in two (CI saw 10 here, and 6 with --parallel 16).
+  // gathering waits, and any wave may split in two (a loaded local run saw 10 here, and CI 6 with
+  // --parallel 16).
   // Still far from one listing per create, which is what this guards against.
   const waveBound = (parallelism: number) => 2 * Math.ceil(N / parallelism) + 1;
   expect(up.listings).toBeLessThanOrEqual(waveBound(DEFAULT_PARALLELISM));

@@ -118,41 +118,41 @@ describe("read (refresh)", () => {
     expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
   });
 
+  /** A later run's context whose every listing first calls `onList` with its number (from 1). */
+  const hookedListings = (onList: (n: number, run: ReturnType<typeof contextAround>) => void) => {
+    const client = clientFor(emulator.current);
+    const list = client.apiTokens.list.bind(client.apiTokens);
+    const run = contextAround(client);
+    let listings = 0;
+    client.apiTokens.list = () => {
+      listings += 1;
+      onList(listings, run);
+      return list();
+    };
+    return { context: run.context, listings: () => listings };
+  };
+
   it("shares the window with a missing token whose read comes while a listing is under way", async () => {
     const [a, b] = [await create({ name: "a", scope: "read" }), await create({ name: "b", scope: "read" })];
     for (const { id } of [a, b]) emulator.current.deleteTokenOutOfBand(id);
-    const client = clientFor(emulator.current);
-    const list = client.apiTokens.list.bind(client.apiTokens);
-    const { context } = contextAround(client);
-    let listings = 0;
     let lateRead: Promise<{ id: string }> | undefined;
-    client.apiTokens.list = () => {
-      listings += 1;
+    const run = hookedListings((n, { context }) => {
       // The engine sends the second read just as the window's second listing goes out.
-      if (listings === 2) lateRead = readToken(context, b.id, b.outs);
-      return list();
-    };
-    expect((await readToken(context, a.id, a.outs)).id).toBe("");
+      if (n === 2) lateRead = readToken(context, b.id, b.outs);
+    });
+    expect((await readToken(run.context, a.id, a.outs)).id).toBe("");
     expect((await lateRead)?.id).toBe("");
-    expect(listings).toBe(WINDOW_LISTINGS);
+    expect(run.listings()).toBe(WINDOW_LISTINGS);
   });
 
   it("takes a whole window's six listings however late each one goes out", async () => {
     const { id, outs } = await create(inputs);
     emulator.current.deleteTokenOutOfBand(id);
-    const client = clientFor(emulator.current);
-    const list = client.apiTokens.list.bind(client.apiTokens);
-    const { context, settle } = contextAround(client);
-    let listings = 0;
-    client.apiTokens.list = () => {
-      listings += 1;
-      // Each listing answers 1.2 s later on the settle clock (a loaded machine, a slow Utho), so
-      // each next one is sent past more than one of the window's offsets.
-      settle.advance(1_200);
-      return list();
-    };
-    expect((await readToken(context, id, outs)).id).toBe("");
-    expect(listings).toBe(WINDOW_LISTINGS);
+    // Each listing answers 1.2 s later on the settle clock (a loaded machine, a slow Utho), so
+    // each next one is sent past more than one of the window's offsets.
+    const run = hookedListings((_n, { settle }) => settle.advance(1_200));
+    expect((await readToken(run.context, id, outs)).id).toBe("");
+    expect(run.listings()).toBe(WINDOW_LISTINGS);
   });
 
   it("concludes at once for a token that a recent, whole window of listings missed", async () => {
