@@ -5,12 +5,9 @@
  * through UTHO_TOKENS_NOW (nothing sleeps to reach a date).
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { inspect } from "node:util";
-import { type RunningEmulator, startEmulator } from "../../emulator";
+import { startEmulator } from "../../emulator";
 import { checkInputs } from "../../provider/check";
 import { ProviderContext } from "../../provider/context";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
@@ -21,6 +18,7 @@ import { isDue, rotationDueAt } from "../../provider/rotation";
 import type { ApiTokenInputs, ApiTokenOutputs } from "../../provider/types";
 import { authenticates, clientFor, useEmulator } from "../support/emulator";
 import { testProvider } from "../support/provider";
+import { refusingUtho } from "../support/refusing-utho";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
 const inputs: ApiTokenInputs = { name: "ci-deployer-1a2b3c4d", scope: "write", autoNamed: true };
@@ -76,32 +74,6 @@ describe("keepers", () => {
     expect(outs.keepers).toEqual({ image: "v1" });
   });
 });
-
-/**
- * A Utho that refuses every new secret (for an hour) and fails every DELETE, then recovers:
- * `recover()` closes it and starts one on the same data without either fault, as the next run
- * would find Utho once its caches caught up.
- */
-async function refusingUtho() {
-  const dir = mkdtempSync(path.join(tmpdir(), "utho-refusing-"));
-  const options = { dataFile: path.join(dir, "tokens.json"), rootKey: "root-key-of-the-refusing-utho" };
-  let current: RunningEmulator = await startEmulator({ ...options, propagationMs: 3_600_000 });
-  current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
-  return {
-    get current() {
-      return current;
-    },
-    async recover() {
-      await current.close();
-      current = await startEmulator(options);
-      return current;
-    },
-    async close() {
-      await current.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** What a failed operation left for the engine to record: Pulumi's partial failure. */
 async function partialFailureOf(operation: Promise<unknown>): Promise<PartialFailure> {
