@@ -1,13 +1,16 @@
 /**
  * A failure after a mint, through the real CLI: a create whose new token Utho neither accepts
  * nor lets the provider revoke. The provider returns Pulumi's partial failure, so the engine
- * records the token (its secret encrypted like any secret output) and the next `up`, once Utho
- * has caught up, finishes the job: no orphan, nothing lost.
+ * records the token (its secret encrypted like any secret output), as it does an update's
+ * partial failure, and the next `up`, once Utho has caught up, finishes the job: no orphan,
+ * nothing lost.
  */
 import { type StateExport, useProjects } from "../support/e2e";
 import { refusingUtho } from "../support/refusing-utho";
 
 const openProject = useProjects();
+// Three runs, the two failing ones each waiting out settle windows and the DELETE's retries.
+jest.setTimeout(300_000);
 
 type Resource = NonNullable<StateExport["deployment"]["resources"]>[number] & { initErrors?: string[] };
 
@@ -43,7 +46,22 @@ it("keeps a token it could neither verify nor revoke in the state, secret encryp
     expect(p.transcript.join("\n")).not.toContain(secret);
     expect(JSON.stringify(state)).not.toContain(secret);
 
-    // Utho catches up; the next `up` verifies the kept token and clears the failure.
+    // An `up` while Utho still refuses: update mints a replacement, which is refused too and
+    // cannot be revoked either; the engine records that update's partial failure as well.
+    await p.pulumi(["up", "--yes"], { expectFailure: true });
+    const refused = utho.current.listTokens().find((t) => t.id !== live?.id);
+    const again = tokenResource(JSON.parse(await p.exportState()) as StateExport, live?.id);
+    expect(again?.initErrors).toEqual([expect.stringContaining(`(id ${refused?.id}) was minted`)]);
+    expect(again?.outputs).toMatchObject({
+      tokenId: live?.id,
+      unverified: true,
+      previousTokenId: refused?.id,
+      token: { ciphertext: expect.any(String) },
+      __provider: expect.any(String),
+    });
+
+    // Utho catches up; the next `up` verifies the kept token, revokes the refused one, and
+    // clears the failure.
     const recovered = await utho.recover();
     await p.pulumi(["up", "--yes"]);
     expect(recovered.listTokens().map((t) => t.id)).toEqual([live?.id]);
