@@ -130,6 +130,26 @@ describe("verify", () => {
     }
   });
 
+  it("counts a refused token that someone revoked meanwhile (404) as revoked once a listing agrees", async () => {
+    const never = await startEmulator({ propagationMs: 3_600_000 });
+    try {
+      const utho = clientFor(never);
+      const remove = utho.apiTokens.delete.bind(utho.apiTokens);
+      utho.apiTokens.delete = async (id) => {
+        never.deleteTokenOutOfBand(id);
+        return remove(id);
+      };
+      const ctx = new ProviderContext(utho, testProvider(never).settle, () => undefined);
+      await expect(createToken(ctx, inputs)).rejects.toThrow(
+        /^Token "ci-deployer-1a2b3c4d" \(id \d+\) was minted, but its secret did not authenticate within 7\.8 s \(.*\), so it was revoked\./,
+      );
+      expect(never.requests.filter((r) => r.method === "DELETE").map((r) => r.status)).toEqual([404]);
+      expect(never.listTokens()).toEqual([]);
+    } finally {
+      await never.close();
+    }
+  });
+
   it("keeps a refused token whose revocation fails in the state (partial failure); the next up verifies it again", async () => {
     const utho = await refusingUtho();
     try {
