@@ -50,8 +50,9 @@ Credentials: utho:apiKey and utho:baseUrl from the (first) stack's config, else 
 
 Exit codes:
   0  done
-  1  findings that need a person: a --fail-on condition holds, reconcile left tokens alone or
-     cannot read a create, or a torn backend file awaits --repair-backend
+  1  findings that need a person: a --fail-on condition holds; reconcile left tokens alone,
+     cannot read a create, or its plan holds other resources' pending operations (Pulumi's
+     import clears them with its own); a torn backend file awaits --repair-backend
   2  usage or configuration: a bad flag, no project, stack, credentials or \`pulumi\`, a wrong
      passphrase, a key Utho refuses
   3  the stack is locked by a run, or changed underneath: nothing was written; retry later
@@ -139,11 +140,11 @@ function reportOf(plan: ReconcilePlan, applied: ReconcileResult | null): StackRe
  */
 async function mendTornBackend(
   project: PulumiProject,
+  root: string | undefined,
   stack: string,
   repair: boolean,
   say: (line: string) => void,
 ): Promise<{ files: string[]; repaired: boolean }> {
-  const root = fileBackendRoot(await project.backendUrl());
   const parts = stack.split("/");
   const short = parts[parts.length - 1] as string;
   const projectName = parts.length >= 2 ? (parts[parts.length - 2] as string) : project.projectName();
@@ -180,8 +181,10 @@ async function reconcile(args: string[], ctx: Context): Promise<number> {
   try {
     // Named stacks are looked at before the CLI lists them: a torn one stops `pulumi stack ls`.
     const torn = new Map<string, { files: string[]; repaired: boolean }>();
-    for (const name of requested)
-      torn.set(name, await mendTornBackend(project, name, values["repair-backend"], say));
+    const root = requested.length > 0 ? fileBackendRoot(await project.backendUrl()) : undefined;
+    for (const name of requested) {
+      torn.set(name, await mendTornBackend(project, root, name, values["repair-backend"], say));
+    }
     const stillTorn = [...torn.entries()].filter(([, t]) => t.files.length > 0 && !t.repaired);
     if (stillTorn.length > 0) {
       for (const [stack, t] of stillTorn)

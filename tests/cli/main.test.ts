@@ -216,6 +216,21 @@ describe("reconcile", () => {
     expect(fake.imported).toEqual([]);
   });
 
+  it("says that Pulumi's import clears other resources' pending operations too, and wants a person (exit 1)", async () => {
+    const { fake } = twoStacks();
+    const dev = fake.stacks.get("organization/tokens/dev") as Exported;
+    const bucket = "urn:pulumi:dev::tokens::aws:s3/bucket:Bucket::b";
+    (dev.deployment.pending_operations as unknown[]).push({
+      resource: { urn: bucket, type: "aws:s3/bucket:Bucket" },
+      type: "creating",
+    });
+    const result = await run(["reconcile", "--stack", "dev"], fake);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `not an ApiToken, cleared too (\`pulumi stack import\` drops every pending operation): creating ${bucket}`,
+    );
+  });
+
   it("refuses while a run holds the lock (exit 3): nothing revoked, nothing left in the temp folder", async () => {
     const { fake, tokens, live } = twoStacks();
     fake.beforeProbe = (stack) => {
