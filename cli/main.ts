@@ -187,8 +187,16 @@ async function reconcile(args: string[], ctx: Context): Promise<number> {
     }
     const stillTorn = [...torn.entries()].filter(([, t]) => t.files.length > 0 && !t.repaired);
     if (stillTorn.length > 0) {
-      for (const [stack, t] of stillTorn)
-        reports.push({ ...reportOf(emptyPlan(stack), null), tornFiles: t.files });
+      for (const [stack, t] of stillTorn) {
+        reports.push({
+          stack,
+          tornFiles: t.files,
+          repaired: false,
+          operations: [],
+          otherPending: [],
+          applied: null,
+        });
+      }
       code = EXIT.findings;
     } else {
       for (const stack of await resolveStacks(project, requested)) {
@@ -207,15 +215,6 @@ async function reconcile(args: string[], ctx: Context): Promise<number> {
   }
   if (values.json) ctx.stdout(JSON.stringify({ stacks: reports }, null, 2));
   return code;
-}
-
-function emptyPlan(stack: string): ReconcilePlan {
-  return {
-    stack,
-    basis: { name: stack, deployment: {}, raw: {}, version: 3 },
-    operations: [],
-    otherPending: [],
-  };
 }
 
 async function reconcileStack(
