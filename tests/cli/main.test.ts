@@ -77,6 +77,8 @@ interface Fake extends PulumiCli {
   beforeImport?: (stack: string, count: number) => void;
   /** Called before each `pulumi state protect|unprotect`, reconcile's lock probe. */
   beforeProbe?: (stack: string) => void;
+  /** `stack export --show-secrets`: refused unless a test gives the decrypted state. */
+  decrypted?: Map<string, Exported>;
 }
 
 function fakePulumi(key: string, baseUrl: string): Fake {
@@ -102,7 +104,11 @@ function fakePulumi(key: string, baseUrl: string): Fake {
         });
       }
       if (a === "stack" && b === "export") {
-        if (args.includes("--show-secrets")) throw new Error("the state's secrets were asked for");
+        if (args.includes("--show-secrets")) {
+          const decrypted = fake.decrypted?.get(stack);
+          if (!decrypted) throw new Error("the state's secrets were asked for");
+          return JSON.stringify(decrypted);
+        }
         const count = exports.get(stack) ?? 0;
         exports.set(stack, count + 1);
         fake.beforeExport?.(stack, count);
@@ -229,6 +235,30 @@ describe("reconcile", () => {
     expect(result.stdout).toContain(
       `not an ApiToken, cleared too (\`pulumi stack import\` drops every pending operation): creating ${bucket}`,
     );
+  });
+
+  it("reads a pending create's encrypted connection, and only then, into memory, to look in that account", async () => {
+    const { fake, tokens, live } = twoStacks();
+    // The stack's own key is not the account's: only the resource's connection reaches it.
+    const offAccount = fakePulumi("wrong-key-0123456789abcdef", "http://127.0.0.1:9/v2");
+    offAccount.stacks = fake.stacks;
+    const dev = fake.stacks.get("organization/tokens/dev") as Exported;
+    const clear = JSON.parse(JSON.stringify(dev)) as Exported;
+    const inputsOf = (state: Exported) =>
+      (state.deployment.pending_operations as { resource: { inputs: Record<string, unknown> } }[])[0]
+        ?.resource.inputs as Record<string, unknown>;
+    const { baseUrl, rootKey } = emulator.current;
+    inputsOf(dev).connection = encrypted;
+    inputsOf(clear).connection = {
+      [SIG]: encrypted[SIG],
+      plaintext: JSON.stringify({ apiKey: rootKey, baseUrl }),
+    };
+    offAccount.decrypted = new Map([["organization/tokens/dev", clear]]);
+    const result = await run(["reconcile", "--stack", "dev", "--yes"], offAccount);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(live()).not.toContain(tokens.dev?.stray);
+    expect(offAccount.calls.filter((args) => args.includes("--show-secrets"))).toHaveLength(1);
+    expect(result.stdout).not.toContain(rootKey);
   });
 
   it("refuses while a run holds the lock (exit 3): nothing revoked, nothing left in the temp folder", async () => {
