@@ -227,7 +227,7 @@ describe("the utho-tokens bin", () => {
     const help = await run(["--help"], project);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: utho-tokens <command>/);
-    expect(help.stdout).toContain("reconcile [--stack S] [--yes]");
+    expect(help.stdout).toContain("reconcile [--stack S ...] [--yes]");
   });
 
   // Five Node.js processes, started together: on a loaded 2-core CI machine each can take a
