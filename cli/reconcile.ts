@@ -17,8 +17,9 @@
  */
 
 import { isDeepStrictEqual } from "node:util";
+import { ProviderContext, type Reporter } from "../provider/context";
+import { revokeToken } from "../provider/revoke";
 import { PRODUCTION_SETTLE, type SettleTiming } from "../provider/settle";
-import { UthoNotFoundError } from "../sdk/errors";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import { type Account, accountFor } from "./account";
 import { CliError, EXIT, StackBusyError } from "./exit";
@@ -254,7 +255,13 @@ const unchanged = (a: StackState, b: StackState) => isDeepStrictEqual(content(a)
  * A run that starts and ends between the last read and the write, a moment, is the one it cannot
  * see. Every stop leaves the pending operations in place, so the command can simply run again.
  */
-export async function applyReconcile(store: StateStore, plan: ReconcilePlan): Promise<ReconcileResult> {
+export async function applyReconcile(
+  store: StateStore,
+  plan: ReconcilePlan,
+  settle: SettleTiming = PRODUCTION_SETTLE,
+  // Long waits for a listing (a 404 being confirmed) are said on stderr, never in --json's stdout.
+  report: Reporter = (message) => process.stderr.write(`utho-tokens: ${message}\n`),
+): Promise<ReconcileResult> {
   if (plan.operations.length === 0) return { revoked: [], cleared: 0 };
   const changed = (when: string) =>
     new StackBusyError(
@@ -272,13 +279,19 @@ export async function applyReconcile(store: StateStore, plan: ReconcilePlan): Pr
     throw error;
   }
   const revoked: string[] = [];
+  // The provider's one revocation routine, with one context (shared listings) per account: a
+  // 404 counts as revoked only once a listing no longer shows the token.
+  const contexts = new Map<string, ProviderContext>();
+  const contextOf = (account: Account) => {
+    const ctx = contexts.get(account.key) ?? new ProviderContext(account.client, settle, report);
+    contexts.set(account.key, ctx);
+    return ctx;
+  };
   try {
     for (const { revoke, account } of plan.operations) {
       for (const token of revoke) {
         if (!account) throw new CliError(`No account to revoke token ${token.id} in.`, EXIT.failed);
-        await account.client.apiTokens.delete(token.id).catch((error: unknown) => {
-          if (!(error instanceof UthoNotFoundError)) throw error;
-        });
+        await revokeToken(contextOf(account), token.id, undefined);
         revoked.push(token.id);
       }
     }

@@ -1,10 +1,11 @@
 /**
- * Revoking a token by its Utho id: the one routine every revocation of the provider goes
- * through (destroy, expiry, the end of an overlap, a new token whose secret is never accepted,
- * a stray of an ambiguous create). A 404 counts as revoked only once a listing requested after
- * it no longer shows the token: a wrong base URL answers 404 to everything, and must not make
- * `destroy` forget live tokens; and the list can lag behind a delete made elsewhere, so a token
- * still listed is looked for over the settle window before the 404 is called wrong.
+ * Revoking a token by its Utho id: the one routine every revocation goes through (destroy,
+ * expiry, the end of an overlap, a new token whose secret is never accepted, a stray of an
+ * ambiguous create, and `utho-tokens reconcile`). A 404 counts as revoked only once a listing
+ * requested after it no longer shows the token: a wrong base URL answers 404 to everything, and
+ * must not make `destroy` forget live tokens; and the list can lag behind a delete made
+ * elsewhere, so a token still listed is looked for over the settle window before the 404 is
+ * called wrong.
  */
 import { UthoNotFoundError } from "../sdk/errors";
 import type { ProviderContext } from "./context";
