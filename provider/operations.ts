@@ -16,6 +16,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { registerSecret } from "../sdk/redact";
 import { checkInputs } from "./check";
 import { ConfiguredProvider } from "./configured";
+import { reportToStderr } from "./context";
 import {
   type CreateResult,
   createToken,
@@ -25,7 +26,7 @@ import {
   type UpdateResult,
   updateToken,
 } from "./crud";
-import { diffToken } from "./diff";
+import { diffToken, dueWork } from "./diff";
 import { ApiTokenProviderError } from "./errors";
 import { type ProviderConfig, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
@@ -58,8 +59,23 @@ export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown
   return failures.length > 0 ? { inputs: checked.inputs, failures } : checked;
 }
 
+// What `diff` has said in this process: a run with `--refresh` asks twice (the refresh shows
+// the diff as drift, then the update step), and once is enough.
+const said = new Set<string>();
+
+/**
+ * The diff, and what came due with time said on the host's stderr, which the CLI prints: a
+ * preview shows a dynamic resource's update or replacement but marks no property for it
+ * (see `diff.ts`).
+ */
 export function diff(id: string, olds: ApiTokenOutputs, news: CheckedInputs): pulumi.dynamic.DiffResult {
-  return diffToken(id, olds, news);
+  const result = diffToken(id, olds, news);
+  if (!result.changes) return result;
+  for (const line of dueWork(id, olds, news, (result.replaces ?? []).length > 0)) {
+    if (!said.has(line)) reportToStderr(line);
+    said.add(line);
+  }
+  return result;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Rotation with an overlap: one resource holds two tokens for a while. `rotateInPlace` mints the
  * new token and keeps the one it replaces as `previousToken` until `previousRevokeAt`;
- * `retirePrevious` revokes that one, at the first up or refresh at or after the instant.
+ * `retirePrevious` revokes that one, at the first `up` at or after the instant (a refresh only
+ * reads: `diff` shows the revocation as an update).
  *
  * Nothing is lost on a failure: a revocation that fails throws before the outputs drop the
  * previous token, so the state keeps it and the next run tries again; and once the new token
@@ -12,7 +13,7 @@ import type { ProviderContext } from "./context";
 import { ApiTokenProviderError } from "./errors";
 import { secretOf } from "./fingerprint";
 import { revokeToken } from "./revoke";
-import { durationMs, rotationDueAt } from "./rotation";
+import { durationMs, previousDue, rotationDueAt } from "./rotation";
 import { type ApiTokenInputs, type ApiTokenOutputs, tokenIdOf } from "./types";
 import { mintVerified } from "./verify";
 
@@ -41,14 +42,51 @@ export async function rotateInPlace(
   news: ApiTokenInputs,
 ): Promise<ApiTokenOutputs> {
   const base = await retirePrevious(ctx, outs);
+  const own = tokenIdOf(id, base);
+  const rotated = await withNewToken(ctx, base, news, `current token (id ${own})`);
+  return {
+    ...rotated,
+    ...(base.token === undefined ? {} : { previousToken: base.token }),
+    previousTokenId: own,
+    previousRevokeAt: new Date(
+      Date.parse(rotated.rotatedAt as string) + (durationMs(news.overlap) ?? 0),
+    ).toISOString(),
+  };
+}
+
+/**
+ * A new current token in place of one a refresh found deleted outside Pulumi (`missing`) while
+ * the resource still held a previous token: that one keeps its overlap, unless it has ended.
+ */
+export async function replaceMissing(
+  ctx: ProviderContext,
+  outs: ApiTokenOutputs,
+  news: ApiTokenInputs,
+): Promise<ApiTokenOutputs> {
+  const { missing: _missing, ...base } = previousDue(outs) ? await retirePrevious(ctx, outs) : outs;
+  const kept = base.previousTokenId === undefined ? undefined : `previous token (id ${base.previousTokenId})`;
+  return withNewToken(ctx, base, news, kept);
+}
+
+/**
+ * The outputs with a newly minted current token, and the rotation triggers as they are now, so
+ * that the next diff sees no rotation pending. `kept` names the resource's token that stays: a
+ * mint that failed after Utho minted names the token by its name, which that one carries too.
+ * Once the token is minted nothing throws, for only the outputs returned record it.
+ */
+async function withNewToken(
+  ctx: ProviderContext,
+  base: ApiTokenOutputs,
+  news: ApiTokenInputs,
+  kept: string | undefined,
+): Promise<ApiTokenOutputs> {
   const minted = await mintVerified(ctx, news).catch((error: unknown) => {
-    // A mint that failed after Utho minted names the token by its name, which the resource's
-    // own token carries too: that one must not be revoked in its place.
-    if (!(error instanceof ApiTokenProviderError)) throw error;
-    const own = tokenIdOf(id, base);
+    if (!(error instanceof ApiTokenProviderError) || kept === undefined) throw error;
     throw new ApiTokenProviderError(
-      `${error.message} The resource's current token (id ${own}) has the same name and must stay.`,
-      { cause: error },
+      `${error.message} The resource's ${kept} has the same name and must stay.`,
+      {
+        cause: error,
+      },
     );
   });
   const at = now();
@@ -57,7 +95,6 @@ export async function rotateInPlace(
   const { rotation: _rotation, keepers: _keepers, rotationDueAt: _due, ...rest } = base;
   return {
     ...rest,
-    // The triggers as they are now, so that the next diff sees no rotation pending.
     ...(news.rotation === undefined ? {} : { rotation: news.rotation }),
     ...(news.keepers === undefined ? {} : { keepers: news.keepers }),
     tokenId: minted.id,
@@ -65,8 +102,5 @@ export async function rotateInPlace(
     ...secretOf(minted.token),
     rotatedAt,
     ...(dueAt === undefined ? {} : { rotationDueAt: dueAt }),
-    ...(base.token === undefined ? {} : { previousToken: base.token }),
-    previousTokenId: tokenIdOf(id, base),
-    previousRevokeAt: new Date(at + (durationMs(news.overlap) ?? 0)).toISOString(),
   };
 }

@@ -3,7 +3,7 @@
  * since Utho created it. The instant is computed from the token's `created_at` (Utho's clock)
  * and compared with the provider's clock (`clock.ts`, which UTHO_TOKENS_NOW can set), in the
  * provider, at `diff`: so `preview` and `up` agree, and a program never reads the time. With
- * `expiresAt`, the first `up` or `refresh` at or after that instant revokes the token. With
+ * `expiresAt`, the first `up` at or after that instant revokes the token. With
  * `overlap`, a rotation keeps the previous token until `previousRevokeAt`.
  */
 import { now, parseInstant, parseUthoTime } from "./clock";
