@@ -10,10 +10,11 @@
  * token is revoked), a previous token whose overlap has ended (it is revoked) and a current
  * token a refresh found `missing` (a new one is minted in place).
  *
- * Work that comes due with time changes no input, and Pulumi shows a dynamic resource's
- * changes only as the difference between its old and new inputs (the dynamic-provider host
- * forwards no detailed diff): such a preview says `~ update` or `+- replace` and marks no
- * property. `dueWork` puts the reasons in words, for the provider to print beside it.
+ * Work that comes due with time changes none of the program's inputs, and Pulumi shows a
+ * dynamic resource's changes only as the difference between its old and new inputs (the
+ * dynamic-provider host forwards no detailed diff): such a preview says `~ update` or `+-
+ * replace` and marks no property, but `expired`, which `check` adds (`withExpiry`). `dueWork`
+ * puts the reasons in words, for the provider to print beside it.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ApiTokenProviderError } from "./errors";

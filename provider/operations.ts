@@ -28,6 +28,7 @@ import {
 } from "./crud";
 import { diffToken, dueWork } from "./diff";
 import { ApiTokenProviderError } from "./errors";
+import { withExpiry } from "./rotation";
 import { type ProviderConfig, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
 
@@ -50,9 +51,13 @@ export function configure(config: ProviderConfig): void {
   configured = new ConfiguredProvider(settingsFromStack(config));
 }
 
-/** The inputs' rules, then the provider settings the resource would use (a bad `utho:baseUrl`). */
+/**
+ * The inputs' rules, then the provider settings the resource would use (a bad `utho:baseUrl`);
+ * a passed `expiresAt` is marked in the inputs (`withExpiry`).
+ */
 export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>) {
-  const checked = checkInputs(olds, news);
+  const rules = checkInputs(olds, news);
+  const checked = rules.inputs ? { ...rules, inputs: withExpiry(rules.inputs) } : rules;
   const connection = checked.inputs?.connection;
   if (checked.failures || isUnknown(connection)) return checked;
   const failures = provider().settingsProblems(connection);

@@ -51,6 +51,17 @@ export function hasExpired(expiresAt: string | undefined, at = now()): boolean {
   return instant !== undefined && at >= instant;
 }
 
+/**
+ * The inputs, with `expired: true` once their `expiresAt` has passed. Pulumi shows a dynamic
+ * resource's update only as the difference of its old and new inputs, and an instant passing
+ * changes none: this one does, so the preview of the update that revokes the token says why.
+ * (A due rotation or an ended overlap cannot be marked so: `check` sees the old inputs, not
+ * the outputs that date them.)
+ */
+export function withExpiry<T extends CheckedInputs>(inputs: T, at = now()): T {
+  return hasExpired(inputs.expiresAt, at) ? { ...inputs, expired: true } : inputs;
+}
+
 /** Keepers compare by content: the order a program builds its map in is no change. */
 function sameKeepers(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
   const keys = Object.keys(a ?? {});

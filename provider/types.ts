@@ -50,6 +50,11 @@ export interface CheckedInputs {
   overlap?: string;
   /** An ISO 8601 instant: the first up at or after it revokes the token. */
   expiresAt?: string;
+  /**
+   * Not the program's: `check` adds it once `expiresAt` has passed (`withExpiry`), so the
+   * preview of the update that revokes the token marks a property (`+ expired: true`).
+   */
+  expired?: true;
   /** Whether a new secret must authenticate before create returns. @default true */
   verify?: boolean;
   /** @default "recreate" */

@@ -5,7 +5,8 @@
  * then a token past its `expiresAt`, none of them (nor a plain `refresh`) sends a single POST or
  * DELETE to Utho, while `up --refresh` at the same instant revokes what is due, in one run. The
  * previews say why the resource updates, since Pulumi marks no property for work that came due
- * with time. The provider's clock is set with UTHO_TOKENS_NOW.
+ * with time (but `expired`, which check adds to the inputs). The provider's clock is set with
+ * UTHO_TOKENS_NOW.
  */
 import type { E2EProject } from "../support/e2e";
 import { useProjects } from "../support/e2e";
@@ -93,12 +94,19 @@ it("preview --refresh, refresh --preview-only, a declined refresh and refresh se
 
   // Day 52: expiresAt (day 50) has passed. The same: nothing until the up.
   const expiring = await readOnlyRuns(p, at(52));
+  // The one property a preview can mark for work due with time: check adds it to the inputs.
+  expect(expiring).toMatch(
+    /~ pulumi-nodejs:dynamic\/utho:ApiToken: \(update\)\n(?: +[^\n]*\n)*? +\+ expired +: true\n/,
+  );
   expect(messages(expiring)).toEqual([
     `utho:ApiToken: "${name}" (token ${second}): expiresAt ${expiresAt} has passed; \`pulumi up\` revokes it (an update)`,
   ]);
   expect(liveIds(p)).toEqual([second]);
   p.emulator.resetRequests();
-  await p.pulumi(["up", "--refresh", "--yes"], { env: at(52) });
+  const revoked = await p.pulumi(["up", "--refresh", "--yes"], { env: at(52) });
+  expect(revoked.stdout).toMatch(
+    /~ +pulumi-nodejs:dynamic\/utho:ApiToken token updated .*\[diff: \+expired\]/,
+  );
   expect(writes(p)).toEqual([`DELETE /v2/api/${second}/delete`]);
   expect(liveIds(p)).toEqual([]);
   expect(await output("expired")).toBe("true");

@@ -61,6 +61,17 @@ it("refuses to create with an input still unknown, before any request", async ()
   expect(emulator.current.countRequests()).toBe(0);
 });
 
+describe("check", () => {
+  it("marks a passed expiresAt in the inputs, so the preview of the update that revokes shows a property", () => {
+    const news = { namePrefix: "ci", expiresAt: "2027-03-01T00:00:00Z" };
+    const olds = { name: "ci-1a2b3c4d", scope: "read" as const, autoNamed: true, expiresAt: news.expiresAt };
+    process.env.UTHO_TOKENS_NOW = "2027-02-28T23:59:59Z";
+    expect(operations.check(olds, news).inputs?.expired).toBeUndefined();
+    process.env.UTHO_TOKENS_NOW = "2027-03-01T00:00:00Z";
+    expect(operations.check(olds, news).inputs).toMatchObject({ expired: true, expiresAt: news.expiresAt });
+  });
+});
+
 describe("diff", () => {
   it("says on stderr, once per process, why a resource updates for work due with time", () => {
     process.env.UTHO_TOKENS_NOW = "2027-03-02T00:00:00Z";
