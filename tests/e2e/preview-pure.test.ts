@@ -3,10 +3,11 @@
  * --refresh`, `refresh --preview-only` and the preview a `pulumi refresh` shows before it asks,
  * and a refresh only records what it reads: with a previous token past the end of its overlap,
  * then a token past its `expiresAt`, none of them (nor a plain `refresh`) sends a single POST or
- * DELETE to Utho, while `up --refresh` at the same instant revokes what is due, in one run. The
- * previews say why the resource updates, since Pulumi marks no property for work that came due
- * with time (but `expired`, which check adds to the inputs). The provider's clock is set with
- * UTHO_TOKENS_NOW.
+ * DELETE to Utho, while `up --refresh` at the same instant revokes what is due, in one run; a
+ * refresh that finds the current token deleted during an overlap keeps the resource, which still
+ * holds the previous token, and the next up mints a new current one. The previews say why the
+ * resource updates, since Pulumi marks no property for work that came due with time (but
+ * `expired`, which check adds to the inputs). The provider's clock is set with UTHO_TOKENS_NOW.
  */
 import type { E2EProject } from "../support/e2e";
 import { useProjects } from "../support/e2e";
@@ -72,7 +73,26 @@ it("preview --refresh, refresh --preview-only, a declined refresh and refresh se
       `\`pulumi up\` mints a new token and keeps token ${first} valid for "7d" more (an update)`,
   ]);
   await p.pulumi(["up", "--yes", "--skip-preview"], { env: at(31) });
+  const rotated = await output("tokenId");
+  expect(await output("previousTokenId")).toBe(first);
+  expect(liveIds(p)).toEqual([first, rotated].sort());
+
+  // Day 33: the current token is deleted outside Pulumi during the overlap. The refresh revokes
+  // nothing and keeps the resource, which holds the previous token; the up mints a new current one.
+  p.emulator.deleteTokenOutOfBand(rotated);
+  p.emulator.resetRequests();
+  await p.pulumi(["refresh", "--yes", "--skip-preview"], { env: at(33) });
+  expect(writes(p)).toEqual([]);
+  expect(await output("tokenId")).toBe(rotated);
+  expect(await output("previousTokenId")).toBe(first);
+  const missing = await p.pulumi(["preview", "--diff"], { env: at(33) });
+  expect(messages(`${missing.stdout}\n${missing.stderr}`)).toEqual([
+    `utho:ApiToken: "${name}" (token ${rotated}) was deleted outside Pulumi; \`pulumi up\` mints a new current token (an update)`,
+  ]);
+  await p.pulumi(["up", "--yes", "--skip-preview"], { env: at(33) });
+  expect(writes(p).filter((write) => write.startsWith("DELETE"))).toEqual([]);
   const second = await output("tokenId");
+  expect(await output("id")).toBe(first);
   expect(await output("previousTokenId")).toBe(first);
   expect(liveIds(p)).toEqual([first, second].sort());
 
