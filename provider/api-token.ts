@@ -49,16 +49,16 @@ export interface ApiTokenArgs {
    * Rotation with an overlap: a duration (`"7d"`). A rotation (a due `rotateAfter`, a new
    * `rotation` or `keepers`) then updates this resource in place: it mints the new token and
    * keeps the previous one valid that long, as `previousToken`, so consumers that pick up the new
-   * secret late keep working; the first `up` or `refresh` at or after `previousRevokeAt` revokes
-   * it. Without it a rotation replaces the resource, revoking the old token within the run.
-   * Must be shorter than `rotateAfter`.
+   * secret late keep working; the first `up` at or after `previousRevokeAt` revokes it (a
+   * refresh or a preview only shows it due). Without it a rotation replaces the resource,
+   * revoking the old token within the run. Must be shorter than `rotateAfter`.
    */
   overlap?: pulumi.Input<string>;
   /**
-   * Expiry: an ISO 8601 instant (`"2027-03-01T00:00:00Z"`). The first `up` or `refresh` at or
-   * after it (by the provider's clock) revokes the token; the resource stays, with `expired:
-   * true` and no secret, until the program changes. A later instant, or none, mints a fresh
-   * token. Must lie in the future when the resource is created.
+   * Expiry: an ISO 8601 instant (`"2027-03-01T00:00:00Z"`). The first `up` at or after it (by
+   * the provider's clock) revokes the token (a refresh or a preview only shows it due); the
+   * resource stays, with `expired: true` and no secret, until the program changes. A later
+   * instant, or none, mints a fresh token. Must lie in the future when the resource is created.
    */
   expiresAt?: pulumi.Input<string>;
   /**
@@ -69,7 +69,9 @@ export interface ApiTokenArgs {
   verify?: pulumi.Input<boolean>;
   /**
    * What a refresh does when the token was deleted outside Pulumi: `"recreate"` drops it from
-   * the state so the next `up` mints it again; `"fail"` stops the refresh naming the token.
+   * the state so the next `up` mints it again (a resource still holding a previous token stays,
+   * and the next `up` mints its new current token in place); `"fail"` stops the refresh naming
+   * the token.
    * Changing it updates in place. @default "recreate"
    */
   onMissing?: pulumi.Input<"recreate" | "fail">;
@@ -117,7 +119,7 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly previousToken: pulumi.Output<string | undefined>;
   /** During an overlap: the previous token's Utho id. */
   declare readonly previousTokenId: pulumi.Output<string | undefined>;
-  /** During an overlap: when the previous token is revoked (the first up or refresh at or after it). */
+  /** During an overlap: when the previous token is revoked (the first up at or after it). */
   declare readonly previousRevokeAt: pulumi.Output<string | undefined>;
   /** True once `expiresAt` has passed and the token was revoked. */
   declare readonly expired: pulumi.Output<boolean | undefined>;

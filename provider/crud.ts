@@ -9,7 +9,7 @@ import { now } from "./clock";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describe, MintedButUnfinished, PartialFailure } from "./errors";
 import { secretOf } from "./fingerprint";
-import { retirePrevious, rotateInPlace, withoutPrevious } from "./overlap";
+import { replaceMissing, retirePrevious, rotateInPlace, withoutPrevious } from "./overlap";
 import { revokeToken } from "./revoke";
 import { hasExpired, previousDue, rotationDueAt, rotationTriggers, type TokenStart } from "./rotation";
 import { type ApiTokenInputs, type ApiTokenOutputs, SETTING_INPUTS, tokenIdOf } from "./types";
@@ -85,21 +85,24 @@ export async function createToken(ctx: ProviderContext, inputs: ApiTokenInputs):
 }
 
 /**
- * Refresh. The run's shared listings answer (one listing serves every token of a refresh); a
- * token that no listing shows within the settle window is gone: an empty id makes Pulumi drop
- * it so the next `up` recreates it. A failed list (401, 5xx, timeout) throws: an error is never
- * taken for an absence. The secret cannot be read back, so it is carried over, never blanked.
- * An expiry or the end of an overlap that has come is carried out here too.
+ * Refresh: it observes and changes nothing in Utho. Pulumi reads in previews too (`pulumi
+ * preview --refresh`, `pulumi refresh --preview-only`, the preview a `pulumi refresh` shows
+ * before it asks), and a read cannot tell: so an expiry or the end of an overlap that has come
+ * is left in the outputs as it is, for `diff` to show and `update` to carry out (`pulumi up
+ * --refresh` still does it in one run). The run's shared listings answer (one listing serves
+ * every token of a refresh); a token that no listing shows within the settle window is gone:
+ * an empty id makes Pulumi drop it so the next `up` recreates it. A failed list (401, 5xx,
+ * timeout) throws: an error is never taken for an absence. The secret cannot be read back, so
+ * it is carried over, never blanked.
  */
 export async function readToken(
   ctx: ProviderContext,
   id: string,
   props: ApiTokenOutputs,
 ): Promise<ReadResult> {
-  // Revoked on purpose at its expiry: there is nothing in Utho to read.
+  // Revoked at its expiry: there is nothing in Utho to read.
   if (props.expired) return { id, props };
-  if (hasExpired(props.expiresAt)) return { id, props: await expire(ctx, id, props) };
-  const held = previousDue(props) ? await retirePrevious(ctx, props) : props;
+  const { missing: _missing, ...held } = props;
   const tokenId = tokenIdOf(id, held);
   // A token this key lists is in this key's account (ids are Utho-wide): only an absence needs
   // the account check, lest a key of another account make a live token look deleted.
@@ -111,17 +114,7 @@ export async function readToken(
       `Utho's token list to show token ${tokenId}, which it no longer lists`,
     );
   }
-  if (!current) {
-    if (held.onMissing === "fail") {
-      throw new ApiTokenProviderError(
-        `Token ${tokenId} ("${held.name}") was deleted outside Pulumi, and its onMissing is "fail". Find out who ` +
-          'revoked it; then set onMissing: "recreate" (or run `pulumi refresh` after removing the resource ' +
-          "from the program) to go on.",
-      );
-    }
-    // The resource leaves the state: a previous token still in its overlap would have no holder.
-    return { id: "", props: await retirePrevious(ctx, held) };
-  }
+  if (!current) return gone(id, tokenId, held);
   return {
     id,
     props: {
@@ -137,11 +130,35 @@ export async function readToken(
 }
 
 /**
+ * What a refresh records of a current token that Utho no longer lists. At or after its
+ * `expiresAt` that is no surprise: the resource is expired, as an `up` would have left it.
+ * A resource that still holds a previous token (an overlap) stays, marked `missing`: dropped,
+ * it would leave that token live with nobody to revoke it. The next `up` then mints a new
+ * current token in place and revokes the previous one at the end of its overlap (`update`), or
+ * `destroy` revokes it. Otherwise the resource leaves the state and the next `up` recreates it,
+ * unless `onMissing` is "fail".
+ */
+function gone(id: string, tokenId: string, held: ApiTokenOutputs): ReadResult {
+  const expiredNow = hasExpired(held.expiresAt);
+  if (!expiredNow && held.onMissing === "fail") {
+    throw new ApiTokenProviderError(
+      `Token ${tokenId} ("${held.name}") was deleted outside Pulumi, and its onMissing is "fail". Find out who ` +
+        'revoked it; then set onMissing: "recreate" (or run `pulumi refresh` after removing the resource ' +
+        "from the program) to go on.",
+    );
+  }
+  if (held.previousTokenId !== undefined) return { id, props: { ...held, missing: true } };
+  if (expiredNow) return { id, props: expiredOutputs(held) };
+  return { id: "", props: held };
+}
+
+/**
  * In place: a secret supplied later with `adopt.token` (verified), new credentials in
  * `connection` (which must reach the token's account: Utho cannot move a token), and new
  * settings (`SETTING_INPUTS`); a passed `expiresAt` revokes the token here, a rotation with an
- * `overlap` mints the new token here, and a previous token whose overlap has ended is revoked.
- * All outputs are returned, the secrets included.
+ * `overlap` mints the new token here, so does a current token a refresh found `missing`, and a
+ * previous token whose overlap has ended is revoked. All outputs are returned, the secrets
+ * included.
  */
 export async function updateToken(
   ctx: ProviderContext,
@@ -169,6 +186,8 @@ export async function updateToken(
   };
   if (olds.expired) return { outs };
   if (hasExpired(news.expiresAt)) return { outs: await expire(ctx, id, outs) };
+  // Before a rotation, which would keep the missing token as the previous one.
+  if (outs.missing) return { outs: await replaceMissing(ctx, id, outs, news) };
   if (outs.unverified) {
     const { unverified: _unverified, ...verified } = outs;
     if (news.verify !== false && (await refusalOf(ctx, outs.name, mintedOf(id, outs))) !== undefined)
@@ -186,6 +205,7 @@ async function finishUpdate(
   outs: ApiTokenOutputs,
   news: ApiTokenInputs,
 ): Promise<ApiTokenOutputs> {
+  // `diff` made this an update rather than a replacement for this reason.
   if (news.overlap !== undefined && rotationTriggers(olds, news).length > 0)
     return rotateInPlace(ctx, id, outs, news);
   return previousDue(outs) ? retirePrevious(ctx, outs) : outs;
@@ -231,7 +251,18 @@ async function replaceUnverified(
  */
 async function expire(ctx: ProviderContext, id: string, props: ApiTokenOutputs): Promise<ApiTokenOutputs> {
   await deleteToken(ctx, id, props);
-  const { token: _token, fingerprint: _fingerprint, rotationDueAt: _due, ...rest } = withoutPrevious(props);
+  return expiredOutputs(props);
+}
+
+/** The outputs of an expired resource: no token, no secret, nothing derived from them. */
+function expiredOutputs(props: ApiTokenOutputs): ApiTokenOutputs {
+  const {
+    token: _token,
+    fingerprint: _fingerprint,
+    rotationDueAt: _due,
+    missing: _missing,
+    ...rest
+  } = withoutPrevious(props);
   return { ...rest, expired: true };
 }
 

@@ -7,17 +7,25 @@
  * that token, and the one it held is revoked unless `retainOnDelete` is set. A newly supplied
  * `adopt.token` and new `connection` credentials need no new token and go through `update`, as
  * do the settings that only steer the provider (`SETTING_INPUTS`), a passed `expiresAt` (the
- * token is revoked) and a previous token whose overlap has ended (it is revoked).
+ * token is revoked), a previous token whose overlap has ended (it is revoked) and a current
+ * token a refresh found `missing` (a new one is minted in place).
+ *
+ * Work that comes due with time changes none of the program's inputs, and Pulumi shows a
+ * dynamic resource's changes only as the difference between its old and new inputs (the
+ * dynamic-provider host forwards no detailed diff): such a preview says `~ update` or `+-
+ * replace` and marks no property, but `expired`, which `check` adds (`withExpiry`). `dueWork`
+ * puts the reasons in words, for the provider to print beside it.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { ApiTokenProviderError } from "./errors";
-import { hasExpired, previousDue, rotationTriggers } from "./rotation";
+import { hasExpired, previousDue, rotationDueAt, rotationTriggers } from "./rotation";
 import {
   type ApiTokenOutputs,
   type CheckedInputs,
   type ConnectionSpec,
   isUnknown,
   SETTING_INPUTS,
+  tokenIdOf,
 } from "./types";
 
 /** Replaced properties in the order previews list them. */
@@ -76,8 +84,52 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
       expiring ||
       // A token kept by a partial failure whose secret was never accepted: update finishes it.
       olds.unverified === true ||
+      olds.missing === true ||
       isUnknown(news.adopt),
     replaces,
     deleteBeforeReplace: false,
   };
+}
+
+/**
+ * What `diff` found due with time, in words: a passed `expiresAt`, a due `rotateAfter`, an
+ * ended overlap, a current token a refresh found missing. One sentence each, naming the token
+ * and what `pulumi up` does about it (the same words serve a preview, a refresh, which shows
+ * the same diff as drift, and the `up` itself); none for a change of the program's inputs,
+ * which the preview shows itself. `replacing`: the diff is a replacement.
+ */
+export function dueWork(
+  id: string,
+  olds: ApiTokenOutputs,
+  news: CheckedInputs,
+  replacing: boolean,
+): string[] {
+  if (olds.expired) return [];
+  const current = tokenIdOf(id, olds);
+  const token = `"${olds.name}" (token ${current})`;
+  const step = replacing ? "a replacement" : "an update";
+  const previous = olds.previousTokenId;
+  if (hasExpired(news.expiresAt)) {
+    const both = previous === undefined ? "it" : `it and previous token ${previous}`;
+    return [`${token}: expiresAt ${news.expiresAt} has passed; \`pulumi up\` revokes ${both} (${step})`];
+  }
+  const work: string[] = [];
+  if (olds.missing)
+    work.push(`${token} was deleted outside Pulumi; \`pulumi up\` mints a new current token (${step})`);
+  else if (rotationTriggers(olds, news).includes("rotateAfter")) {
+    const old =
+      replacing || news.overlap === undefined
+        ? `revokes token ${current}`
+        : `keeps token ${current} valid for "${news.overlap}" more`;
+    work.push(
+      `${token}: rotateAfter "${news.rotateAfter}" made it due at ${rotationDueAt(olds, news.rotateAfter)}; ` +
+        `\`pulumi up\` mints a new token and ${old} (${step})`,
+    );
+  }
+  if (previousDue(olds))
+    work.push(
+      `${token}: the overlap of previous token ${previous} ended at ` +
+        `${olds.previousRevokeAt ?? "an unrecorded instant"}; \`pulumi up\` revokes it (${step})`,
+    );
+  return work;
 }

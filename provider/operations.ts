@@ -16,6 +16,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { registerSecret } from "../sdk/redact";
 import { checkInputs } from "./check";
 import { ConfiguredProvider } from "./configured";
+import { reportToStderr } from "./context";
 import {
   type CreateResult,
   createToken,
@@ -25,8 +26,9 @@ import {
   type UpdateResult,
   updateToken,
 } from "./crud";
-import { diffToken } from "./diff";
+import { diffToken, dueWork } from "./diff";
 import { ApiTokenProviderError, PartialFailure } from "./errors";
+import { withExpiry } from "./rotation";
 import { type ProviderConfig, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
 
@@ -49,17 +51,36 @@ export function configure(config: ProviderConfig): void {
   configured = new ConfiguredProvider(settingsFromStack(config));
 }
 
-/** The inputs' rules, then the provider settings the resource would use (a bad `utho:baseUrl`). */
+/**
+ * The inputs' rules, then the provider settings the resource would use (a bad `utho:baseUrl`);
+ * a passed `expiresAt` is marked in the inputs (`withExpiry`).
+ */
 export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>) {
-  const checked = checkInputs(olds, news);
+  const rules = checkInputs(olds, news);
+  const checked = rules.inputs ? { ...rules, inputs: withExpiry(rules.inputs) } : rules;
   const connection = checked.inputs?.connection;
   if (checked.failures || isUnknown(connection)) return checked;
   const failures = provider().settingsProblems(connection);
   return failures.length > 0 ? { inputs: checked.inputs, failures } : checked;
 }
 
+// What `diff` has said in this process: a run with `--refresh` asks twice (the refresh shows
+// the diff as drift, then the update step), and once is enough.
+const said = new Set<string>();
+
+/**
+ * The diff, and what came due with time said on the host's stderr, which the CLI prints: a
+ * preview shows a dynamic resource's update or replacement but marks no property for it
+ * (see `diff.ts`).
+ */
 export function diff(id: string, olds: ApiTokenOutputs, news: CheckedInputs): pulumi.dynamic.DiffResult {
-  return diffToken(id, olds, news);
+  const result = diffToken(id, olds, news);
+  if (!result.changes) return result;
+  for (const line of dueWork(id, olds, news, (result.replaces ?? []).length > 0)) {
+    if (!said.has(line)) reportToStderr(line);
+    said.add(line);
+  }
+  return result;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Rotation with an overlap: one resource holds two tokens for a while. `rotateInPlace` mints the
  * new token and keeps the one it replaces as `previousToken` until `previousRevokeAt`;
- * `retirePrevious` revokes that one, at the first up or refresh at or after the instant.
+ * `retirePrevious` revokes that one, at the first `up` at or after the instant (a refresh only
+ * reads: `diff` shows the revocation as an update).
  *
  * Nothing is lost on a failure: a revocation that fails throws before the outputs drop the
  * previous token, so the state keeps it and the next run tries again; once the new token is
@@ -12,10 +13,10 @@
  */
 import { now } from "./clock";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError, MintedButUnfinished, PartialFailure } from "./errors";
+import { ApiTokenProviderError, MintedButUnfinished, type MintedSecret, PartialFailure } from "./errors";
 import { secretOf } from "./fingerprint";
 import { revokeToken } from "./revoke";
-import { durationMs, rotationDueAt } from "./rotation";
+import { durationMs, previousDue, rotationDueAt } from "./rotation";
 import { type ApiTokenInputs, type ApiTokenOutputs, tokenIdOf } from "./types";
 import { mintVerified } from "./verify";
 
@@ -45,22 +46,87 @@ export async function rotateInPlace(
 ): Promise<ApiTokenOutputs> {
   const base = await retirePrevious(ctx, outs);
   const own = tokenIdOf(id, base);
+  const rotated = await withNewToken(ctx, id, base, news, `current token (id ${own})`, {
+    next:
+      "The state keeps it as the previous token, to be revoked: the next `pulumi up` revokes it and rotates " +
+      `again. The resource's current token (id ${own}) stays as it is.`,
+    keep: (minted) => ({
+      ...base,
+      previousTokenId: minted.id,
+      previousRevokeAt: new Date(now()).toISOString(),
+    }),
+  });
+  return {
+    ...rotated,
+    ...(base.token === undefined ? {} : { previousToken: base.token }),
+    previousTokenId: own,
+    previousRevokeAt: new Date(
+      Date.parse(rotated.rotatedAt as string) + (durationMs(news.overlap) ?? 0),
+    ).toISOString(),
+  };
+}
+
+/**
+ * A new current token in place of one a refresh found deleted outside Pulumi (`missing`) while
+ * the resource still held a previous token: that one keeps its overlap, unless it has ended.
+ */
+export async function replaceMissing(
+  ctx: ProviderContext,
+  id: string,
+  outs: ApiTokenOutputs,
+  news: ApiTokenInputs,
+): Promise<ApiTokenOutputs> {
+  const { missing: _missing, ...base } = previousDue(outs) ? await retirePrevious(ctx, outs) : outs;
+  const kept = base.previousTokenId === undefined ? undefined : `previous token (id ${base.previousTokenId})`;
+  return withNewToken(ctx, id, base, news, kept, {
+    next:
+      "The state holds it as the current token, marked unverified: the next `pulumi up` verifies it again " +
+      "and, if Utho still refuses it, replaces it.",
+    keep: (minted) => ({
+      ...base,
+      tokenId: minted.id,
+      createdAt: minted.createdAt,
+      ...secretOf(minted.token),
+      unverified: true,
+    }),
+  });
+}
+
+/** Where a new token that was minted but can be neither verified nor revoked goes in the state. */
+interface Unfinished {
+  /** The outputs the engine records with the partial failure. */
+  keep: (minted: MintedSecret) => ApiTokenOutputs;
+  /** What the next run does about it, for the error message. */
+  next: string;
+}
+
+/**
+ * The outputs with a newly minted current token, and the rotation triggers as they are now, so
+ * that the next diff sees no rotation pending. `kept` names the resource's token that stays: a
+ * mint that failed after Utho minted names the token by its name, which that one carries too.
+ * Once the token is minted nothing throws but a {@link PartialFailure} (`unfinished` says what
+ * it records), for only the outputs returned or recorded hold the token.
+ */
+async function withNewToken(
+  ctx: ProviderContext,
+  id: string,
+  base: ApiTokenOutputs,
+  news: ApiTokenInputs,
+  kept: string | undefined,
+  unfinished: Unfinished,
+): Promise<ApiTokenOutputs> {
   const minted = await mintVerified(ctx, news).catch((error: unknown) => {
     if (error instanceof MintedButUnfinished) {
-      throw new PartialFailure(
-        `${error.message} The state keeps it as the previous token, to be revoked: the next \`pulumi up\` ` +
-          `revokes it and rotates again. The resource's current token (id ${own}) stays as it is.`,
-        id,
-        { ...base, previousTokenId: error.minted.id, previousRevokeAt: new Date(now()).toISOString() },
-        { cause: error },
-      );
+      throw new PartialFailure(`${error.message} ${unfinished.next}`, id, unfinished.keep(error.minted), {
+        cause: error,
+      });
     }
-    // A mint that failed after Utho minted names the token by its name, which the resource's
-    // own token carries too: that one must not be revoked in its place.
-    if (!(error instanceof ApiTokenProviderError)) throw error;
+    if (!(error instanceof ApiTokenProviderError) || kept === undefined) throw error;
     throw new ApiTokenProviderError(
-      `${error.message} The resource's current token (id ${own}) has the same name and must stay.`,
-      { cause: error },
+      `${error.message} The resource's ${kept} has the same name and must stay.`,
+      {
+        cause: error,
+      },
     );
   });
   const at = now();
@@ -76,7 +142,6 @@ export async function rotateInPlace(
   } = base;
   return {
     ...rest,
-    // The triggers as they are now, so that the next diff sees no rotation pending.
     ...(news.rotation === undefined ? {} : { rotation: news.rotation }),
     ...(news.keepers === undefined ? {} : { keepers: news.keepers }),
     tokenId: minted.id,
@@ -84,8 +149,5 @@ export async function rotateInPlace(
     ...secretOf(minted.token),
     rotatedAt,
     ...(dueAt === undefined ? {} : { rotationDueAt: dueAt }),
-    ...(base.token === undefined ? {} : { previousToken: base.token }),
-    previousTokenId: own,
-    previousRevokeAt: new Date(at + (durationMs(news.overlap) ?? 0)).toISOString(),
   };
 }

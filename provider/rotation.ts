@@ -3,7 +3,7 @@
  * since Utho created it. The instant is computed from the token's `created_at` (Utho's clock)
  * and compared with the provider's clock (`clock.ts`, which UTHO_TOKENS_NOW can set), in the
  * provider, at `diff`: so `preview` and `up` agree, and a program never reads the time. With
- * `expiresAt`, the first `up` or `refresh` at or after that instant revokes the token. With
+ * `expiresAt`, the first `up` at or after that instant revokes the token. With
  * `overlap`, a rotation keeps the previous token until `previousRevokeAt`.
  */
 import { now, parseInstant, parseUthoTime } from "./clock";
@@ -49,6 +49,17 @@ export function isDue(dueAt: string | undefined, at = now()): boolean {
 export function hasExpired(expiresAt: string | undefined, at = now()): boolean {
   const instant = expiresAt === undefined ? undefined : parseInstant(expiresAt);
   return instant !== undefined && at >= instant;
+}
+
+/**
+ * The inputs, with `expired: true` once their `expiresAt` has passed. Pulumi shows a dynamic
+ * resource's update only as the difference of its old and new inputs, and an instant passing
+ * changes none: this one does, so the preview of the update that revokes the token says why.
+ * (A due rotation or an ended overlap cannot be marked so: `check` sees the old inputs, not
+ * the outputs that date them.)
+ */
+export function withExpiry<T extends CheckedInputs>(inputs: T, at = now()): T {
+  return hasExpired(inputs.expiresAt, at) ? { ...inputs, expired: true } : inputs;
 }
 
 /** Keepers compare by content: the order a program builds its map in is no change. */

@@ -48,8 +48,13 @@ export interface CheckedInputs {
    * that long (`previousToken`), instead of a replacement that revokes it within the run.
    */
   overlap?: string;
-  /** An ISO 8601 instant: the first up or refresh at or after it revokes the token. */
+  /** An ISO 8601 instant: the first up at or after it revokes the token. */
   expiresAt?: string;
+  /**
+   * Not the program's: `check` adds it once `expiresAt` has passed (`withExpiry`), so the
+   * preview of the update that revokes the token marks a property (`+ expired: true`).
+   */
+  expired?: true;
   /** Whether a new secret must authenticate before create returns. @default true */
   verify?: boolean;
   /** @default "recreate" */
@@ -95,7 +100,7 @@ export interface ApiTokenOutputs {
   /** After an in-place rotation: the token it replaced, valid until `previousRevokeAt`. */
   previousToken?: string;
   previousTokenId?: string;
-  /** When the previous token is revoked: the first up or refresh at or after it does so. */
+  /** When the previous token is revoked: the first up at or after it does so. */
   previousRevokeAt?: string;
   expiresAt?: string;
   /** Revoked at `expiresAt`: the resource stays, without a secret, until the program changes. */
@@ -106,6 +111,11 @@ export interface ApiTokenOutputs {
    * and mints a new one in its place.
    */
   unverified?: boolean;
+  /**
+   * A refresh found the current token deleted outside Pulumi while the resource held a previous
+   * one: the resource stays so that token has a holder, and the next `up` mints a new current one.
+   */
+  missing?: boolean;
   verify?: boolean;
   onMissing?: OnMissing;
   /** The Utho account that holds the token (`account/info` user id). */

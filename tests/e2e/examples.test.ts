@@ -183,8 +183,10 @@ it("examples/rotation walks its README's timeline: rotated in place when due, th
   // Six days into the overlap: both still work, nothing to do.
   await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: clock(dueAt + 6 * day) });
   expect([works(a), works(b)]).toEqual([true, true]);
-  // The overlap ends: the first refresh revokes A.
+  // The overlap ends: a refresh only reads, and the next up revokes A.
   await p.pulumi(["refresh", "--yes"], { env: clock(dueAt + 7 * day) });
+  expect([works(a), works(b)]).toEqual([true, true]);
+  await p.pulumi(["up", "--yes"], { env: clock(dueAt + 7 * day) });
   expect([works(a), works(b)]).toEqual([false, true]);
   await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: clock(dueAt + 7 * day) });
   expect(JSON.parse((await p.pulumi(["stack", "output", "--json"])).stdout).previousTokenId).toBeNull();

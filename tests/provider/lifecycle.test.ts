@@ -11,11 +11,11 @@ import { startEmulator } from "../../emulator";
 import { checkInputs } from "../../provider/check";
 import { ProviderContext } from "../../provider/context";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
-import { diffToken } from "../../provider/diff";
+import { diffToken, dueWork } from "../../provider/diff";
 import { PartialFailure } from "../../provider/errors";
 import { fingerprintOf } from "../../provider/fingerprint";
 import { isDue, rotationDueAt } from "../../provider/rotation";
-import type { ApiTokenInputs, ApiTokenOutputs } from "../../provider/types";
+import type { ApiTokenInputs, ApiTokenOutputs, CheckedInputs } from "../../provider/types";
 import { authenticates, clientFor, useEmulator } from "../support/emulator";
 import { testProvider } from "../support/provider";
 import { refusingUtho } from "../support/refusing-utho";
@@ -28,6 +28,9 @@ const revocationFailed = {
   cause: { status: 500 },
 };
 const accountInfo = () => emulator.current.countRequests("GET", "/v2/account/info");
+/** The requests that change something in Utho, which a refresh (a read) never sends. */
+const writes = () =>
+  emulator.current.requests.filter((r) => r.method === "POST" || r.method === "DELETE").map((r) => r.method);
 
 describe("fingerprint", () => {
   it("is sha256: and the first 16 hex characters of the secret's SHA-256, in the outputs of a mint", async () => {
@@ -376,13 +379,35 @@ describe("expiresAt", () => {
     expect(emulator.current.requests).toEqual([]);
   });
 
-  it("revokes it at the first refresh at or after the instant just the same", async () => {
+  it("is left to up by a refresh after the instant: the read revokes nothing, and diff then shows the update", async () => {
     const t = testProvider(emulator.current);
     const { id, outs } = await createToken(t.context(), later);
     process.env.UTHO_TOKENS_NOW = "2030-06-01T00:00:00Z";
+    emulator.current.resetRequests();
     const read = await readToken(testProvider(emulator.current).context(), id, outs);
-    expect(read).toMatchObject({ id, props: { expired: true } });
+    expect(writes()).toEqual([]);
+    expect(read).toEqual({ id, props: outs });
+    expect(emulator.current.listTokens().map((token) => token.id)).toEqual([id]);
+    // `pulumi up --refresh`: the diff after the read, then the update that revokes.
+    expect(diffToken(id, read.props, later)).toMatchObject({ changes: true, replaces: [] });
+    expect((await updateToken(t.context(), id, read.props, later)).outs.expired).toBe(true);
     expect(emulator.current.listTokens()).toEqual([]);
+  });
+
+  it("is recorded by a refresh that finds the token gone after the instant, without a request to revoke it", async () => {
+    const t = testProvider(emulator.current);
+    const failing: ApiTokenInputs = { ...later, onMissing: "fail" };
+    const { id, outs } = await createToken(t.context(), failing);
+    emulator.current.deleteTokenOutOfBand(id);
+    process.env.UTHO_TOKENS_NOW = expiresAt;
+    emulator.current.resetRequests();
+    // Gone at its expiry is no surprise, even with onMissing "fail": the resource is expired.
+    const read = await readToken(testProvider(emulator.current).context(), id, outs);
+    expect(writes()).toEqual([]);
+    expect(read.id).toBe(id);
+    expect(read.props).toMatchObject({ expired: true, expiresAt });
+    expect(read.props.token).toBeUndefined();
+    expect(diffToken(id, read.props, failing)).toMatchObject({ changes: false, replaces: [] });
   });
 
   it("keeps the token and its secret when the revocation fails, for the next run to try again", async () => {
@@ -533,19 +558,23 @@ describe("overlap", () => {
     expect(diffToken(id, after, policy)).toMatchObject({ changes: false, replaces: [] });
   });
 
-  it("revokes it at the first refresh after the end just the same; refresh reads the current token by tokenId", async () => {
+  it("is left to up by a refresh after the end: the read revokes nothing, reads the current token by tokenId, and diff shows the update", async () => {
     const { id, dueAt, outs, first } = await rotated();
     at(dueAt + day);
     expect((await readToken(run(), id, outs)).props).toMatchObject({
       previousTokenId: id,
       tokenId: outs.tokenId,
     });
-    // A run that began before the overlap ended left it; the next one revokes it.
     at(dueAt + 8 * day);
+    emulator.current.resetRequests();
     const read = await readToken(run(), id, outs);
-    expect(read.id).toBe(id);
-    expect(read.props.previousTokenId).toBeUndefined();
-    expect(read.props.tokenId).toBe(outs.tokenId);
+    expect(writes()).toEqual([]);
+    expect(read).toEqual({ id, props: outs });
+    expect(await works(first.token)).toBe(true);
+    // `pulumi up --refresh`: the diff after the read, then the update that revokes.
+    expect(diffToken(id, read.props, policy)).toMatchObject({ changes: true, replaces: [] });
+    const { outs: after } = await updateToken(run(), id, read.props, policy);
+    expect(after.previousTokenId).toBeUndefined();
     expect(await works(first.token)).toBe(false);
   });
 
@@ -554,8 +583,7 @@ describe("overlap", () => {
     at(dueAt + 7 * day);
     emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
     await expect(updateToken(run(), id, outs, policy)).rejects.toMatchObject(revocationFailed);
-    await expect(readToken(run(), id, outs)).rejects.toMatchObject(revocationFailed);
-    // The engine keeps the old outputs of a failed update or refresh: the previous token with them.
+    // The engine keeps the old outputs of a failed update: the previous token with them.
     expect(await works(first.token)).toBe(true);
     emulator.current.clearFaults();
     const { outs: after } = await updateToken(run(), id, outs, policy);
@@ -616,16 +644,72 @@ describe("overlap", () => {
     }
   });
 
-  it("destroy revokes both tokens; a current token deleted outside Pulumi takes the previous one with it", async () => {
-    const first = await rotated();
-    await deleteToken(run(), first.id, first.outs);
+  it("destroy revokes both tokens", async () => {
+    const { id, outs } = await rotated();
+    await deleteToken(run(), id, outs);
     expect(liveIds()).toEqual([]);
+  });
 
-    const second = await rotated();
-    emulator.current.deleteTokenOutOfBand(second.outs.tokenId as string);
-    const read = await readToken(run(), second.id, second.outs);
-    expect(read.id).toBe("");
-    expect(liveIds()).toEqual([]);
+  it("keeps a resource whose current token was deleted outside Pulumi while the previous one lives: up mints a new current token", async () => {
+    const { id, dueAt, outs, first } = await rotated();
+    emulator.current.deleteTokenOutOfBand(outs.tokenId as string);
+    at(dueAt + day);
+    emulator.current.resetRequests();
+    // Dropped, the resource would leave the previous token live with no holder.
+    const read = await readToken(run(), id, outs);
+    expect(writes()).toEqual([]);
+    expect(read).toEqual({ id, props: { ...outs, missing: true } });
+    expect(await works(first.token)).toBe(true);
+    // Read again before any up: the same.
+    expect(await readToken(run(), id, read.props)).toEqual(read);
+    expect(diffToken(id, read.props, policy)).toMatchObject({ changes: true, replaces: [] });
+    const { outs: again } = await updateToken(run(), id, read.props, policy);
+    expect(again.missing).toBeUndefined();
+    expect(again.tokenId).not.toBe(outs.tokenId);
+    expect(await works(again.token)).toBe(true);
+    // The previous token keeps its overlap, and goes at its end.
+    expect(again).toMatchObject({
+      previousTokenId: id,
+      previousToken: first.token,
+      previousRevokeAt: outs.previousRevokeAt,
+    });
+    expect(liveIds().sort()).toEqual([id, again.tokenId].sort());
+    expect(diffToken(id, again, policy)).toMatchObject({ changes: false });
+    at(dueAt + 7 * day);
+    expect((await updateToken(run(), id, again, policy)).outs.previousTokenId).toBeUndefined();
+    expect(liveIds()).toEqual([again.tokenId]);
+  });
+
+  it("a resource kept for its previous token: an up after the overlap revokes it as it mints; destroy and expiry revoke it", async () => {
+    /** Rotated, then its current token deleted outside Pulumi and the resource refreshed. */
+    async function missingCurrent() {
+      const { id, dueAt, outs, first } = await rotated();
+      emulator.current.deleteTokenOutOfBand(outs.tokenId as string);
+      return { id, dueAt, first, props: (await readToken(run(), id, outs)).props };
+    }
+    const ended = await missingCurrent();
+    at(ended.dueAt + 8 * day);
+    const { outs: again } = await updateToken(run(), ended.id, ended.props, policy);
+    expect(again.previousTokenId).toBeUndefined();
+    expect(await works(ended.first.token)).toBe(false);
+    expect(liveIds()).toEqual([again.tokenId]);
+
+    const destroyed = await missingCurrent();
+    await deleteToken(run(), destroyed.id, destroyed.props);
+    expect(await works(destroyed.first.token)).toBe(false);
+
+    const expiring = await missingCurrent();
+    const instant = new Date(expiring.dueAt + day).toISOString();
+    at(expiring.dueAt + day);
+    const { outs: expired } = await updateToken(run(), expiring.id, expiring.props, {
+      ...policy,
+      expiresAt: instant,
+    });
+    expect(expired).toMatchObject({ expired: true });
+    expect(expired.missing).toBeUndefined();
+    expect(expired.previousTokenId).toBeUndefined();
+    expect(await works(expiring.first.token)).toBe(false);
+    expect(liveIds()).toEqual([again.tokenId]);
   });
 
   it("expiry revokes both tokens and keeps neither secret", async () => {
@@ -638,5 +722,61 @@ describe("overlap", () => {
     expect(expired.previousToken).toBeUndefined();
     expect(expired.previousTokenId).toBeUndefined();
     expect(liveIds()).toEqual([]);
+  });
+});
+
+describe("what a preview says of work due with time (dueWork)", () => {
+  const saved = process.env.UTHO_TOKENS_NOW;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.UTHO_TOKENS_NOW;
+    else process.env.UTHO_TOKENS_NOW = saved;
+  });
+  const olds = {
+    name: "ci",
+    scope: "read" as const,
+    createdAt: "2026-12-01 00:00:00",
+    tokenId: "12",
+    rotateAfter: "90d",
+  };
+  const news = { name: "ci", scope: "read" as const, rotateAfter: "90d" };
+  const said = (o: typeof olds & Partial<ApiTokenOutputs>, n: CheckedInputs) =>
+    dueWork("10", o, n, (diffToken("10", o, n).replaces ?? []).length > 0);
+
+  it("names the token, the reason and what up does: a due rotation, in place or replacing", () => {
+    process.env.UTHO_TOKENS_NOW = "2027-03-02T00:00:00Z";
+    expect(said({ ...olds, overlap: "7d" }, { ...news, overlap: "7d" })).toEqual([
+      '"ci" (token 12): rotateAfter "90d" made it due at 2027-03-01T00:00:00.000Z; `pulumi up` mints a new ' +
+        'token and keeps token 12 valid for "7d" more (an update)',
+    ]);
+    expect(said(olds, news)).toEqual([
+      '"ci" (token 12): rotateAfter "90d" made it due at 2027-03-01T00:00:00.000Z; `pulumi up` mints a new ' +
+        "token and revokes token 12 (a replacement)",
+    ]);
+    // Not due yet, or a change the preview shows itself (a new `rotation`): nothing to say.
+    process.env.UTHO_TOKENS_NOW = "2027-02-28T00:00:00Z";
+    expect(said(olds, news)).toEqual([]);
+    expect(said(olds, { ...news, rotation: "r2" })).toEqual([]);
+  });
+
+  it("an ended overlap, an expiry, and a current token found missing", () => {
+    process.env.UTHO_TOKENS_NOW = "2027-02-28T00:00:00Z";
+    const overlapping = {
+      ...olds,
+      overlap: "7d",
+      previousTokenId: "10",
+      previousRevokeAt: "2027-02-20T00:00:00.000Z",
+    };
+    expect(said(overlapping, { ...news, overlap: "7d" })).toEqual([
+      '"ci" (token 12): the overlap of previous token 10 ended at 2027-02-20T00:00:00.000Z; `pulumi up` revokes it (an update)',
+    ]);
+    const expiresAt = "2027-02-01T00:00:00Z";
+    expect(said({ ...overlapping, expiresAt }, { ...news, overlap: "7d", expiresAt })).toEqual([
+      `"ci" (token 12): expiresAt ${expiresAt} has passed; \`pulumi up\` revokes it and previous token 10 (an update)`,
+    ]);
+    expect(said({ ...olds, expired: true, expiresAt }, { ...news, expiresAt })).toEqual([]);
+    const missing = { ...overlapping, previousRevokeAt: "2027-03-01T00:00:00.000Z", missing: true };
+    expect(said(missing, { ...news, overlap: "7d" })).toEqual([
+      '"ci" (token 12) was deleted outside Pulumi; `pulumi up` mints a new current token (an update)',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The engine's entry point (`provider/operations.ts`): credentials from `configure()` or the
- * environment, and the guard against inputs still unknown at create.
+ * environment, the guard against inputs still unknown at create, and what `diff` says of work
+ * due with time.
  */
 import { MISSING_CREDENTIALS_MESSAGE } from "../../provider/configured";
 import * as operations from "../../provider/operations";
@@ -58,4 +59,44 @@ it("refuses to create with an input still unknown, before any request", async ()
     message: expect.stringMatching(/still unknown/),
   });
   expect(emulator.current.countRequests()).toBe(0);
+});
+
+describe("check", () => {
+  it("marks a passed expiresAt in the inputs, so the preview of the update that revokes shows a property", () => {
+    const news = { namePrefix: "ci", expiresAt: "2027-03-01T00:00:00Z" };
+    const olds = { name: "ci-1a2b3c4d", scope: "read" as const, autoNamed: true, expiresAt: news.expiresAt };
+    process.env.UTHO_TOKENS_NOW = "2027-02-28T23:59:59Z";
+    expect(operations.check(olds, news).inputs?.expired).toBeUndefined();
+    process.env.UTHO_TOKENS_NOW = "2027-03-01T00:00:00Z";
+    expect(operations.check(olds, news).inputs).toMatchObject({ expired: true, expiresAt: news.expiresAt });
+  });
+});
+
+describe("diff", () => {
+  it("says on stderr, once per process, why a resource updates for work due with time", () => {
+    process.env.UTHO_TOKENS_NOW = "2027-03-02T00:00:00Z";
+    const written: string[] = [];
+    const spy = jest.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const olds = {
+        name: "ci",
+        scope: "read" as const,
+        createdAt: "2026-12-01 00:00:00",
+        rotateAfter: "90d",
+      };
+      const news = { name: "ci", scope: "read" as const, rotateAfter: "90d", overlap: "7d" };
+      // A run with --refresh asks twice: the refresh shows the diff as drift, then the update.
+      expect(operations.diff("12", olds, news)).toMatchObject({ changes: true, replaces: [] });
+      expect(operations.diff("12", olds, news)).toMatchObject({ changes: true, replaces: [] });
+      expect(written).toEqual([
+        'utho:ApiToken: "ci" (token 12): rotateAfter "90d" made it due at 2027-03-01T00:00:00.000Z; `pulumi up` ' +
+          'mints a new token and keeps token 12 valid for "7d" more (an update)\n',
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

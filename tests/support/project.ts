@@ -28,6 +28,12 @@ export interface E2EProject {
    * started (language host, program, provider host) at once with SIGKILL: a CI job cancelled.
    */
   startPulumi(args: string[]): { kill(): void; exited: Promise<number | null> };
+  /**
+   * Runs `pulumi <args> --stack <stack>` as a person at a terminal does (under `script`, in a
+   * pseudo-terminal, without `--non-interactive`) and answers its confirmation prompt with
+   * Enter, which takes the prompt's default: "no". `env` as in {@link RunOptions}.
+   */
+  pulumiDeclined(args: string[], env?: NodeJS.ProcessEnv): Promise<PulumiResult>;
   /** Runs the installed package's `utho-tokens` in the project directory, with the CLI on the PATH. */
   uthoTokens(args: string[], options?: RunOptions): Promise<PulumiResult>;
   setConfig(key: string, value: string, options?: { secret?: boolean }): Promise<void>;
@@ -192,6 +198,41 @@ export async function openProject(
       exited,
     };
   };
+  const pulumiDeclined: E2EProject["pulumiDeclined"] = (args, overrides) =>
+    new Promise((resolve, reject) => {
+      const command = [pulumiBinary, ...args, "--stack", stack].map((word) => `'${word}'`).join(" ");
+      // The CLI prompts only on a terminal and outside CI (PULUMI_DISABLE_CI_DETECTION turns off
+      // its detection of CI systems by their environment variables).
+      const child = spawn("script", ["--quiet", "--return", "--command", command, "/dev/null"], {
+        cwd: dir,
+        env: { ...env, ...overrides, PULUMI_DISABLE_CI_DETECTION: "1", TERM: "xterm" },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      let answered = false;
+      // A prompt that never comes (the CLI took the terminal for none) must not hang the test.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        stdout += chunk;
+        if (!answered && stdout.includes("Do you want to perform this")) {
+          answered = true;
+          child.stdin.end("\r");
+        }
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk;
+      });
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        transcript.push(stdout, stderr);
+        resolve({ code: code ?? 1, stdout, stderr });
+      });
+    });
   const uthoTokens: E2EProject["uthoTokens"] = async (args, options = {}) => {
     const bin = path.join(dir, "node_modules", "utho-pulumi-tokens", "dist", "cli", "main.js");
     const result = await runCommand(process.execPath, [bin, ...args], {
@@ -225,6 +266,7 @@ export async function openProject(
     transcript,
     pulumi,
     startPulumi,
+    pulumiDeclined,
     uthoTokens,
     setConfig,
     secretOutput: async (name) =>
