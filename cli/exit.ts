@@ -2,6 +2,7 @@
  * `utho-tokens`' exit codes, one per thing a pipeline does next, and the error each failure
  * becomes. Documented in `--help` and the README.
  */
+import { ApiTokenProviderError } from "../provider/errors";
 import { UthoAuthError, UthoConfigError, UthoError, UthoInputError } from "../sdk/errors";
 import { redactSecrets } from "../sdk/redact";
 
@@ -32,8 +33,8 @@ export class CliError extends Error {
 
 /** A run holds the stack's lock, or the stack changed under this command: try again later. */
 export class StackBusyError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.retry, options);
+  constructor(message: string) {
+    super(message, EXIT.retry);
   }
 }
 
@@ -46,6 +47,8 @@ export class PulumiCommandError extends CliError {
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
+  // The provider's errors wrap what Utho answered (a revocation that failed on a refused key).
+  if (error instanceof ApiTokenProviderError && error.cause !== undefined) return exitCodeOf(error.cause);
   // A key Utho refuses is the configuration's fault: retrying will not help.
   if (error instanceof UthoConfigError || error instanceof UthoInputError || error instanceof UthoAuthError)
     return EXIT.usage;

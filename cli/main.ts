@@ -3,8 +3,10 @@
  * `utho-tokens`: the account-level commands of utho-pulumi-tokens, run from a Pulumi project's
  * directory. `reconcile` repairs what an interrupted run left behind; `audit` shows every token
  * of the account and which stack manages it. Neither decrypts the state (it is exported with its
- * secrets encrypted) and no secret is ever printed: messages pass through the package's
- * redaction, which knows the key in use.
+ * secrets encrypted), with one exception: an interrupted create of a resource with its own
+ * `connection` needs that connection, read into memory only (`PulumiProject.pendingConnections`).
+ * No secret is ever printed: messages pass through the package's redaction, which knows the key
+ * in use.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { now } from "../provider/clock";
@@ -176,6 +178,11 @@ async function reconcile(args: string[], ctx: Context): Promise<number> {
   const say = values.json ? () => {} : ctx.stdout;
   const project = PulumiProject.open(ctx.cwd, ctx.pulumi);
   const requested = listFlag("stack", values.stack);
+  if (values["repair-backend"] && requested.length === 0) {
+    throw new UthoConfigError(
+      "--repair-backend: name the stack to repair with --stack (a repair never leaves it)",
+    );
+  }
   const reports: StackReport[] = [];
   let code: number = EXIT.ok;
   try {

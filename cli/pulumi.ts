@@ -2,8 +2,8 @@
  * The Pulumi CLI, run as a child process with its output held in memory. Only JSON output is
  * read as data; a failure's stderr is only matched against the few errors this tool explains in
  * a sentence of its own (no CLI, a locked stack, a wrong passphrase, a torn file backend), and
- * otherwise quoted by its first `error:` line. Nothing is written to disk here: the one file a
- * command needs (`pulumi stack import --file`) is written by {@link withPrivateFile}.
+ * otherwise quoted by its first `error:` line. The one file a command needs (`pulumi stack
+ * import --file`) is written by {@link withPrivateFile}, and removed whatever the outcome.
  */
 import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { UthoConfigError } from "../sdk/errors";
 import { redactSecrets } from "../sdk/redact";
-import { PulumiCommandError, StackBusyError } from "./exit";
+import { CliError, EXIT, PulumiCommandError, StackBusyError } from "./exit";
 
 /**
  * Pulumi 3.259's PostgreSQL backend lists a project's stacks with up to
@@ -32,10 +32,12 @@ const PASSPHRASE =
 export function pulumiFailure(args: readonly string[], stack: string | undefined, stderr: string): Error {
   const about = stack ? `stack ${stack}` : "the project";
   const About = stack ? `Stack ${stack}` : "The project";
+  // A finding for a person (exit 1), not a usage error: the job is right, the backend is not.
   if (TORN.test(stderr)) {
-    return new UthoConfigError(
+    return new CliError(
       `Pulumi cannot read ${about} (EOF): a run killed while it saved the state can leave a torn metadata ` +
         "file in a file backend. `utho-tokens reconcile --stack <name> --repair-backend` finds it and removes it.",
+      EXIT.findings,
     );
   }
   if (LOCKED.test(stderr)) {

@@ -22,7 +22,7 @@ import { revokeToken } from "../provider/revoke";
 import { PRODUCTION_SETTLE, type SettleTiming } from "../provider/settle";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import { type Account, accountFor } from "./account";
-import { CliError, EXIT, StackBusyError } from "./exit";
+import { CliError, EXIT, exitCodeOf, messageOf, StackBusyError } from "./exit";
 import type { StackCredentials, StackState, StateStore } from "./stack";
 import {
   type Connection,
@@ -165,8 +165,15 @@ export async function planReconcile(
   const accounts = new Map<string, { account: Account; operations: InterruptedOperation[] }>();
   const credentials = creates.length > 0 ? await sources.credentials() : {};
   const connections = creates.some((op) => op.connectionEncrypted) ? await sources.connections() : new Map();
+  // A create with its own connection that cannot be read must not be looked for with the
+  // stack's credentials: that other account would say "none was minted" of a live token.
+  const unreadable = new Set<InterruptedOperation>();
   for (const op of creates) {
     const connection = op.connection ?? connections.get(pendingKey(op.operation, op.urn));
+    if (op.connectionEncrypted && connection === undefined) {
+      unreadable.add(op);
+      continue;
+    }
     const account = accountFor(credentials, connection);
     const entry = accounts.get(account.key) ?? { account, operations: [] };
     entry.operations.push(op);
@@ -179,6 +186,17 @@ export async function planReconcile(
     for (const op of operations) candidates.set(op, { account, tokens });
   }
   const operations = ours.map((op): PlannedOperation => {
+    if (unreadable.has(op)) {
+      return {
+        operation: op,
+        revoke: [],
+        leftAlone: [],
+        verdict:
+          `token "${op.wanted?.name}" (${op.wanted?.scope}): its resource's own connection could not be read, so ` +
+          "its account was not searched; look there for a token of that name that no stack holds, and revoke it",
+        needsPerson: true,
+      };
+    }
     if (mints(op)) {
       const found = candidates.get(op);
       return planCreate(op, found?.tokens ?? [], found?.account);
@@ -296,13 +314,7 @@ export async function applyReconcile(
       }
     }
   } catch (error) {
-    throw new CliError(
-      `Reconcile of stack ${plan.stack} stopped after revoking ${revoked.join(", ") || "nothing"}: ` +
-        `${error instanceof Error ? error.message : String(error)}. ` +
-        "Its pending operations stay as they were; run it again.",
-      EXIT.failed,
-      { cause: error },
-    );
+    throw stopped(plan.stack, `stopped after revoking ${revoked.join(", ") || "nothing"}`, error);
   }
   const latest = await store.exportState(plan.stack);
   if (!unchanged(plan.basis, latest)) {
@@ -311,6 +323,28 @@ export async function applyReconcile(
     );
   }
   const planned = new Set(plan.operations.map(({ operation: op }) => pendingKey(op.operation, op.urn)));
-  await store.importState(plan.stack, latest.version, withoutPendingOperations(latest.raw, planned));
+  await store
+    .importState(plan.stack, latest.version, withoutPendingOperations(latest.raw, planned))
+    .catch((error: unknown) => {
+      throw stopped(
+        plan.stack,
+        `revoked ${revoked.join(", ") || "nothing"}, then could not write the state`,
+        error,
+      );
+    });
   return { revoked, cleared: planned.size };
+}
+
+/**
+ * Reconcile stopped part way: what it did, why, and that the pending operations stay (the next
+ * run finds revoked tokens gone and clears them). The exit code is the cause's: a refused key is
+ * the configuration's (2), a lock a retry (3), anything else a failure (4).
+ */
+function stopped(stack: string, what: string, error: unknown): CliError {
+  return new CliError(
+    `Reconcile of stack ${stack} ${what}: ${messageOf(error)}. Its pending operations stay as they were; ` +
+      "run it again.",
+    exitCodeOf(error),
+    { cause: error },
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * A Pulumi stack of the project in the working directory, through the Pulumi CLI (`pulumi.ts`):
- * its state, exported with its secrets still encrypted and imported back from a private file,
+ * its state, exported with its secrets still encrypted (but for the one case of
+ * `pendingConnections`, in memory) and imported back from a private file,
  * and the Utho credentials its config holds. Stacks are named on every call (`--stack`), never
  * selected, so the user's current stack stays as it was. The Automation API is not used: its
  * `exportStack` decrypts every secret, and its `importStack` writes them, decrypted, to a file in

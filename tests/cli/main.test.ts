@@ -11,8 +11,11 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { exitCodeOf } from "../../cli/exit";
 import { type Context, main } from "../../cli/main";
 import { type PulumiCli, pulumiFailure, pulumiIn } from "../../cli/pulumi";
+import { ApiTokenProviderError } from "../../provider/errors";
+import { UthoAuthError } from "../../sdk/errors";
 import { SDK_VERSION } from "../../sdk/version";
 import { useEmulator } from "../support/emulator";
 
@@ -320,7 +323,9 @@ describe("reconcile", () => {
     const result = await run(["reconcile", "--stack", "dev", "--yes"], fake);
     expect(result.code).toBe(4);
     expect(result.stderr).toBe(
-      "utho-tokens: `pulumi stack import` failed for stack organization/tokens/dev: error: could not import: the backend went away",
+      "utho-tokens: Reconcile of stack organization/tokens/dev revoked 176301, then could not write the state: " +
+        "`pulumi stack import` failed for stack organization/tokens/dev: error: could not import: the backend went " +
+        "away. Its pending operations stay as they were; run it again.",
     );
     expect(pending(fake, "dev")).toBe(1);
     expect(readdirSync(tmp)).toEqual([]);
@@ -386,6 +391,14 @@ describe("the command line", () => {
       expect(help.stdout).toContain(code);
   });
 
+  it("takes a provider error's exit code from its cause: a key Utho refuses while revoking is configuration (2)", () => {
+    const refused = new UthoAuthError({ method: "DELETE", path: "/v2/api/1/delete" }, 401, "Unauthorized");
+    expect(exitCodeOf(new ApiTokenProviderError("Revoking token 1 failed.", { cause: refused }))).toBe(2);
+    expect(
+      exitCodeOf(new ApiTokenProviderError("Revoking token 1 failed.", { cause: new Error("reset") })),
+    ).toBe(4);
+  });
+
   it("refuses bad usage with one line and exit 2", async () => {
     for (const argv of [
       [],
@@ -393,6 +406,7 @@ describe("the command line", () => {
       ["audit", "--stack"],
       ["audit", "--stack", "dev,"],
       ["reconcile", "--yess"],
+      ["reconcile", "--repair-backend"],
     ]) {
       const result = await run(argv, fakePulumi("k", "http://x"));
       expect(result.code).toBe(2);
