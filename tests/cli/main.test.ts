@@ -299,6 +299,34 @@ describe("reconcile", () => {
     expect(fake.imported).toEqual([]);
   });
 
+  it("tells a secret's new ciphertext alone (every write re-encrypts) from a run that changed that secret", async () => {
+    const resourceOf = (fake: Fake, stack: string) =>
+      (
+        (fake.stacks.get(stack) as Exported).deployment.resources as { outputs: Record<string, unknown> }[]
+      )[0] as {
+        outputs: Record<string, unknown>;
+        modified?: string;
+      };
+    const reencrypted = twoStacks();
+    reencrypted.fake.beforeExport = (stack, count) => {
+      if (count === 1)
+        resourceOf(reencrypted.fake, stack).outputs.token = { ...encrypted, ciphertext: "v1:other" };
+    };
+    expect((await run(["reconcile", "--stack", "dev", "--yes"], reencrypted.fake)).code).toBe(0);
+
+    // A run that changes only a secret stamps the resource's `modified` beside the new ciphertext.
+    const changed = twoStacks();
+    changed.fake.beforeExport = (stack, count) => {
+      if (count !== 1) return;
+      const resource = resourceOf(changed.fake, stack);
+      resource.outputs.token = { ...encrypted, ciphertext: "v1:other" };
+      resource.modified = "2026-12-01T11:00:00Z";
+    };
+    const result = await run(["reconcile", "--stack", "dev", "--yes"], changed.fake);
+    expect(result.code).toBe(3);
+    expect(changed.live()).toContain(changed.tokens.dev?.stray);
+  });
+
   it("refuses to write a stack a run changed while it revoked (exit 3): the run's state stays as the run left it", async () => {
     const { fake, tokens, live } = twoStacks();
     // The read after the revocations: an `up` ran meanwhile and cleared the pending operation.
