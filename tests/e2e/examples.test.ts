@@ -16,7 +16,7 @@ it.each([["single-token", [["ci-deployer", "write"]]]])("examples/%s", async (ex
   await p.pulumi(["up", "--yes"]);
   const tokens = p.emulator
     .listTokens()
-    .map((t) => [t.name.replace(/-[0-9a-f]{8}$/, ""), t.scope])
+    .map((t) => [t.name.replace(/-[0-9a-f]{16}$/, ""), t.scope])
     .sort();
   expect(tokens).toEqual(expected);
   await p.pulumi(["preview", "--expect-no-changes"]);
