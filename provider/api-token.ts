@@ -22,7 +22,8 @@ export interface ApiTokenArgs {
   scope?: pulumi.Input<TokenScope>;
   /**
    * The token's name in the Utho console, 1-64 characters, no control characters. Changing it
-   * replaces the token. @default the resource name plus a random suffix, fixed for the resource's life
+   * replaces the token. @default the resource name plus a random 64-bit suffix, drawn by the `up`
+   * that creates the resource (a preview shows it unknown) and fixed for the resource's life
    */
   name?: pulumi.Input<string>;
   /** Bring an existing token under management instead of minting one. Requires `name`. */
