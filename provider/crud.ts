@@ -7,13 +7,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import { adoptToken, verifySecret } from "./adopt";
 import { now } from "./clock";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError } from "./errors";
+import { ApiTokenProviderError, describe, MintedButUnfinished, PartialFailure } from "./errors";
 import { secretOf } from "./fingerprint";
 import { retirePrevious, rotateInPlace, withoutPrevious } from "./overlap";
 import { revokeToken } from "./revoke";
 import { hasExpired, previousDue, rotationDueAt, rotationTriggers, type TokenStart } from "./rotation";
 import { type ApiTokenInputs, type ApiTokenOutputs, SETTING_INPUTS, tokenIdOf } from "./types";
-import { mintVerified } from "./verify";
+import { mintVerified, refusalOf } from "./verify";
 
 // Pulumi's result types make every field optional; ours always carry them.
 export type CreateResult = Required<pulumi.dynamic.CreateResult<ApiTokenOutputs>>;
@@ -70,7 +70,17 @@ export async function createToken(ctx: ProviderContext, inputs: ApiTokenInputs):
     const token = { id: adopted.id, createdAt: adopted.createdAt, token: inputs.adopt.token, minted: false };
     return { id: adopted.id, outs: outputsOf(inputs, accountId, token) };
   }
-  const minted = await mintVerified(ctx, inputs);
+  const minted = await mintVerified(ctx, inputs).catch((error: unknown) => {
+    if (!(error instanceof MintedButUnfinished)) throw error;
+    // The state holds the token, so nothing is orphaned; the next `up` finishes (`updateToken`).
+    throw new PartialFailure(
+      `${error.message} The state holds it, marked unverified: the next \`pulumi up\` verifies it again ` +
+        "and, if Utho still refuses it, revokes it and mints a new one.",
+      error.minted.id,
+      { ...outputsOf(inputs, accountId, { ...error.minted, minted: true }), unverified: true },
+      { cause: error },
+    );
+  });
   return { id: minted.id, outs: outputsOf(inputs, accountId, { ...minted, minted: true }) };
 }
 
@@ -159,10 +169,59 @@ export async function updateToken(
   };
   if (olds.expired) return { outs };
   if (hasExpired(news.expiresAt)) return { outs: await expire(ctx, id, outs) };
-  // `diff` made this an update rather than a replacement for this reason.
+  if (outs.unverified) {
+    const { unverified: _unverified, ...verified } = outs;
+    if (news.verify !== false && (await refusalOf(ctx, outs.name, mintedOf(id, outs))) !== undefined)
+      return { outs: await replaceUnverified(ctx, id, outs, news) };
+    return { outs: await finishUpdate(ctx, id, olds, verified, news) };
+  }
+  return { outs: await finishUpdate(ctx, id, olds, outs, news) };
+}
+
+/** An update's rotation in place (`diff` made it an update for this reason) or due revocation. */
+async function finishUpdate(
+  ctx: ProviderContext,
+  id: string,
+  olds: ApiTokenOutputs,
+  outs: ApiTokenOutputs,
+  news: ApiTokenInputs,
+): Promise<ApiTokenOutputs> {
   if (news.overlap !== undefined && rotationTriggers(olds, news).length > 0)
-    return { outs: await rotateInPlace(ctx, id, outs, news) };
-  return { outs: previousDue(outs) ? await retirePrevious(ctx, outs) : outs };
+    return rotateInPlace(ctx, id, outs, news);
+  return previousDue(outs) ? retirePrevious(ctx, outs) : outs;
+}
+
+/** The token a resource holds now, as the mint that made it returned it. */
+const mintedOf = (id: string, outs: ApiTokenOutputs) => ({
+  id: tokenIdOf(id, outs),
+  token: outs.token ?? "",
+  createdAt: outs.createdAt,
+});
+
+/**
+ * A token whose secret Utho still refuses is replaced in place: a new one is minted (and
+ * verified) first, then the refused one revoked, with no overlap. Should that revocation fail,
+ * the engine records the new token with the refused one as its previous token, due: the next
+ * run revokes it.
+ */
+async function replaceUnverified(
+  ctx: ProviderContext,
+  id: string,
+  outs: ApiTokenOutputs,
+  news: ApiTokenInputs,
+): Promise<ApiTokenOutputs> {
+  const { overlap: _overlap, ...withoutOverlap } = news;
+  const rotated = await rotateInPlace(ctx, id, outs, withoutOverlap);
+  return retirePrevious(ctx, rotated).catch((error: unknown) => {
+    throw new PartialFailure(
+      `The secret of token ${tokenIdOf(id, outs)} ("${outs.name}") was still refused, so token ` +
+        `${rotated.tokenId} was minted in its place; revoking the refused one failed (${describe(error)}). The ` +
+        "state keeps it as the previous token: the next `pulumi up` revokes it.",
+      id,
+      rotated,
+      { cause: error },
+    );
+  });
 }
 
 /**

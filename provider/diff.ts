@@ -74,6 +74,8 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
       connectionChanged ||
       settingsChanged ||
       expiring ||
+      // A token kept by a partial failure whose secret was never accepted: update finishes it.
+      olds.unverified === true ||
       isUnknown(news.adopt),
     replaces,
     deleteBeforeReplace: false,

@@ -22,3 +22,51 @@ export function describe(error: unknown): string {
   if (error instanceof Error) return redactSecrets(`${error.name}: ${error.message}`);
   return redactSecrets(String(error));
 }
+
+/** A token Utho minted: its id, secret and creation time. */
+export interface MintedSecret {
+  id: string;
+  token: string;
+  createdAt: string;
+}
+
+/** Defines `key` on `target` as not enumerable, so that printing the error never shows a secret. */
+function hidden<T extends object>(target: T, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}
+
+/**
+ * A token was minted, and then something failed before it could be handed back: its secret was
+ * never accepted and revoking it failed too. `minted` (the secret included, not enumerable)
+ * lets the caller record the token in the state instead of losing it.
+ */
+export class MintedButUnfinished extends ApiTokenProviderError {
+  declare readonly minted: MintedSecret;
+
+  constructor(message: string, minted: MintedSecret, options?: { cause?: unknown }) {
+    super(message, options);
+    hidden(this, "minted", minted);
+  }
+}
+
+/**
+ * Pulumi's partial failure. The dynamic-provider host (`grpcResponseFromError` in
+ * `@pulumi/pulumi/cmd/dynamic-provider`) turns an error that carries `id`, `properties` and
+ * `reasons` into `ErrorResourceInitFailed`: the engine records the resource with that id and
+ * those outputs (its `additionalSecretOutputs` still marked secret), fails the run, and calls
+ * `update` at the next `up`. The host adds no `__provider` to these properties: `operations.ts`
+ * does, or `read` and `delete` of the resource would have no provider to run. The properties
+ * (the secret among them) are not enumerable, so printing the error never shows them.
+ */
+export class PartialFailure extends ApiTokenProviderError {
+  readonly id: string;
+  readonly reasons: string[];
+  declare readonly properties: Record<string, unknown>;
+
+  constructor(message: string, id: string, properties: object, options?: { cause?: unknown }) {
+    super(message, options);
+    this.id = id;
+    this.reasons = [this.message];
+    hidden(this, "properties", { ...properties });
+  }
+}

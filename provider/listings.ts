@@ -117,6 +117,11 @@ export class TokenListings {
     this.offsets = settleOffsets(timing);
   }
 
+  /** The `seq` of the latest listing requested so far: a listing with a greater one is requested later. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   /** The whole settle window, in milliseconds. */
   get windowMs(): number {
     return this.offsets[this.offsets.length - 1] ?? 0;

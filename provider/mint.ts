@@ -34,6 +34,7 @@ import type { TokenScope } from "../sdk/rules";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describe } from "./errors";
 import type { KnownIds } from "./listings";
+import { Revocation } from "./revoke";
 
 export interface MintedToken {
   id: string;
@@ -67,38 +68,55 @@ function mayHaveMinted(error: unknown): boolean {
  * After an ambiguous POST: watches the listings of a whole settle window for new tokens with
  * our name and scope, and revokes them when the name proves them ours (auto-named); a token
  * with an explicit name is only reported, for it may be another stack's. Reports the ids seen
- * and revoked and, if the last listing or a revocation still failed, that error.
+ * and revoked and, if the last listing failed or a stray seen is not proven gone, why. A stray
+ * once seen stays on the list: its revocation is tried again at every later listing, whether
+ * that listing shows it or (lagging) not, until it is revoked.
  */
 async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownIds) {
-  const seen: string[] = [];
-  const revoked: string[] = [];
-  let problem: unknown;
-  const revoke = async (stray: UthoApiToken) => {
-    await ctx.client.apiTokens.delete(stray.id).catch((error: unknown) => {
-      if (!(error instanceof UthoNotFoundError)) throw error;
-    });
-    ctx.listings.revoked(stray.id);
-    if (!revoked.includes(stray.id)) revoked.push(stray.id);
-  };
+  const strays = new Map<string, Revocation>();
+  let listingProblem: unknown;
   const stopOnAuth = (error: unknown) => {
-    problem = error;
     if (error instanceof UthoAuthError) throw error;
   };
   await ctx.listings
     .watch({
       waitingFor: `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`,
       see: async (listing) => {
-        problem = undefined;
-        for (const stray of listing.tokens.filter(isNewMatch(wanted, before))) {
-          if (!seen.includes(stray.id)) seen.push(stray.id);
-          if (wanted.autoNamed) await revoke(stray).catch(stopOnAuth);
-        }
+        listingProblem = undefined;
+        for (const stray of listing.tokens.filter(isNewMatch(wanted, before)))
+          if (!strays.has(stray.id)) strays.set(stray.id, new Revocation(ctx, stray.id));
+        if (!wanted.autoNamed) return undefined;
+        for (const revocation of strays.values())
+          if (!revocation.see(listing)) await revocation.send().catch(stopOnAuth);
         return undefined;
       },
-      failed: stopOnAuth,
+      failed: (error) => {
+        listingProblem = error;
+        stopOnAuth(error);
+      },
     })
     .catch(() => undefined);
-  return { seen, revoked, problem };
+  const all = [...strays.values()];
+  const unfinished = wanted.autoNamed ? all.find((revocation) => !revocation.done) : undefined;
+  return {
+    seen: all.map((revocation) => revocation.tokenId),
+    revoked: all.filter((revocation) => revocation.done).map((revocation) => revocation.tokenId),
+    problem: listingProblem ?? (unfinished && strayProblem(unfinished)),
+  };
+}
+
+/** Why a stray is not proven gone: its revocation's last failure, or a 404 no listing confirmed. */
+function strayProblem(revocation: Revocation): unknown {
+  return revocation.problem instanceof UthoNotFoundError
+    ? new ApiTokenProviderError(
+        `deleting token ${revocation.tokenId} returned 404, but no later listing confirmed it gone`,
+      )
+    : new ApiTokenProviderError(
+        `revoking token ${revocation.tokenId} failed: ${describe(revocation.problem)}`,
+        {
+          cause: revocation.problem,
+        },
+      );
 }
 
 /**

@@ -28,7 +28,7 @@ import {
   updateToken,
 } from "./crud";
 import { diffToken } from "./diff";
-import { ApiTokenProviderError } from "./errors";
+import { ApiTokenProviderError, PartialFailure } from "./errors";
 import { type ProviderConfig, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
 
@@ -105,9 +105,25 @@ function remember(props: ApiTokenOutputs): ApiTokenOutputs {
   return props;
 }
 
+/**
+ * A partial failure's outputs get the serialized provider the inputs carry: the host adds it to
+ * the outputs of a success only, and `read` and `delete` run the provider stored there.
+ */
+async function recordingProvider<T>(inputs: CheckedInputs, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof PartialFailure) {
+      const serialized = (inputs as { __provider?: unknown }).__provider;
+      if (serialized !== undefined) error.properties.__provider = serialized;
+    }
+    throw error;
+  }
+}
+
 export async function create(inputs: CheckedInputs): Promise<CreateResult> {
   const known = resolved(inputs);
-  return createToken(provider().contextFor(known.connection), known);
+  return recordingProvider(inputs, () => createToken(provider().contextFor(known.connection), known));
 }
 
 export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
@@ -116,7 +132,9 @@ export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResu
 
 export async function update(id: string, olds: ApiTokenOutputs, news: CheckedInputs): Promise<UpdateResult> {
   const known = resolved(news);
-  return updateToken(provider().contextFor(known.connection), id, remember(olds), known);
+  return recordingProvider(news, () =>
+    updateToken(provider().contextFor(known.connection), id, remember(olds), known),
+  );
 }
 
 export async function remove(id: string, props: ApiTokenOutputs): Promise<void> {

@@ -4,12 +4,15 @@
  * `retirePrevious` revokes that one, at the first up or refresh at or after the instant.
  *
  * Nothing is lost on a failure: a revocation that fails throws before the outputs drop the
- * previous token, so the state keeps it and the next run tries again; and once the new token
- * is minted nothing throws, for only the outputs returned then record it.
+ * previous token, so the state keeps it and the next run tries again; once the new token is
+ * minted nothing throws but a {@link PartialFailure}, whose outputs the engine records. A new
+ * token whose secret is never accepted, and whose revocation failed, is kept as the previous
+ * token, due at once: the resource keeps its current token and its triggers, so the next `up`
+ * revokes that one and rotates again.
  */
 import { now } from "./clock";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError } from "./errors";
+import { ApiTokenProviderError, MintedButUnfinished, PartialFailure } from "./errors";
 import { secretOf } from "./fingerprint";
 import { revokeToken } from "./revoke";
 import { durationMs, rotationDueAt } from "./rotation";
@@ -41,11 +44,20 @@ export async function rotateInPlace(
   news: ApiTokenInputs,
 ): Promise<ApiTokenOutputs> {
   const base = await retirePrevious(ctx, outs);
+  const own = tokenIdOf(id, base);
   const minted = await mintVerified(ctx, news).catch((error: unknown) => {
+    if (error instanceof MintedButUnfinished) {
+      throw new PartialFailure(
+        `${error.message} The state keeps it as the previous token, to be revoked: the next \`pulumi up\` ` +
+          `revokes it and rotates again. The resource's current token (id ${own}) stays as it is.`,
+        id,
+        { ...base, previousTokenId: error.minted.id, previousRevokeAt: new Date(now()).toISOString() },
+        { cause: error },
+      );
+    }
     // A mint that failed after Utho minted names the token by its name, which the resource's
     // own token carries too: that one must not be revoked in its place.
     if (!(error instanceof ApiTokenProviderError)) throw error;
-    const own = tokenIdOf(id, base);
     throw new ApiTokenProviderError(
       `${error.message} The resource's current token (id ${own}) has the same name and must stay.`,
       { cause: error },
@@ -54,7 +66,14 @@ export async function rotateInPlace(
   const at = now();
   const rotatedAt = new Date(at).toISOString();
   const dueAt = rotationDueAt({ createdAt: minted.createdAt, rotatedAt }, news.rotateAfter, at);
-  const { rotation: _rotation, keepers: _keepers, rotationDueAt: _due, ...rest } = base;
+  // The new token's secret was verified (or need not be): whatever was said of the old one is moot.
+  const {
+    rotation: _rotation,
+    keepers: _keepers,
+    rotationDueAt: _due,
+    unverified: _unverified,
+    ...rest
+  } = base;
   return {
     ...rest,
     // The triggers as they are now, so that the next diff sees no rotation pending.
@@ -66,7 +85,7 @@ export async function rotateInPlace(
     rotatedAt,
     ...(dueAt === undefined ? {} : { rotationDueAt: dueAt }),
     ...(base.token === undefined ? {} : { previousToken: base.token }),
-    previousTokenId: tokenIdOf(id, base),
+    previousTokenId: own,
     previousRevokeAt: new Date(at + (durationMs(news.overlap) ?? 0)).toISOString(),
   };
 }

@@ -104,6 +104,12 @@ export interface ApiTokenOutputs {
   expiresAt?: string;
   /** Revoked at `expiresAt`: the resource stays, without a secret, until the program changes. */
   expired?: boolean;
+  /**
+   * The token's secret was never accepted within the settle window, and revoking it failed (a
+   * partial failure): the next `up` verifies it again and, if Utho still refuses it, revokes it
+   * and mints a new one in its place.
+   */
+  unverified?: boolean;
   verify?: boolean;
   onMissing?: OnMissing;
   /** The Utho account that holds the token (`account/info` user id). */

@@ -5,8 +5,9 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { UNKNOWN } from "../../provider/types";
-import { DIFF_SOME, type DynamicHost, ROOT, startDynamicHost } from "../support/dynamic-host";
-import { useEmulator } from "../support/emulator";
+import { DIFF_SOME, type DynamicHost, initFailureOf, ROOT, startDynamicHost } from "../support/dynamic-host";
+import { authenticates, useEmulator } from "../support/emulator";
+import { refusingUtho } from "../support/refusing-utho";
 
 const emulator = useEmulator();
 
@@ -72,6 +73,47 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
     expect(host.output()).not.toContain(secret);
     expect(host.output()).not.toContain(emulator.current.rootKey);
   }, 30_000);
+
+  it("returns a create that fails after the mint as a partial failure: the engine gets the token's id and outputs", async () => {
+    const utho = await refusingUtho();
+    try {
+      host = await startDynamicHost(hostEnv(), ROOT);
+      await host.configure({ "utho:apiKey": utho.current.rootKey, "utho:baseUrl": utho.current.baseUrl });
+      const checked = await host.check({}, { __provider, namePrefix: "grpc-token", scope: "write" });
+      const error = await host.create(checked.inputs).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      const [live] = utho.current.listTokens();
+      const failed = initFailureOf(error);
+      expect(failed).toMatchObject({
+        id: live?.id,
+        reasons: [expect.stringMatching(`^Token "${live?.name}" \\(id ${live?.id}\\) was minted, but`)],
+      });
+      // Every output the resource holds, with the serialized provider its read and delete run.
+      expect(failed?.properties).toMatchObject({
+        __provider,
+        name: live?.name,
+        tokenId: live?.id,
+        token: expect.any(String),
+        unverified: true,
+      });
+      const secret = failed?.properties.token as string;
+      expect(utho.current.tokenIdOf(secret)).toBe(live?.id);
+      expect(host.output()).not.toContain(secret);
+
+      // The next `up`: the engine calls update with the recorded outputs, and it finishes.
+      const recovered = await utho.recover();
+      const olds = failed?.properties ?? {};
+      const updated = await host.update(live?.id as string, olds, checked.inputs);
+      expect(updated.properties).toMatchObject({ __provider, tokenId: live?.id, token: secret });
+      expect(updated.properties.unverified).toBeUndefined();
+      expect(recovered.listTokens().map((t) => t.id)).toEqual([live?.id]);
+      expect(await authenticates(recovered, secret)).toBe(true);
+    } finally {
+      await utho.close();
+    }
+  }, 60_000);
 
   it("reports check failures naming the property", async () => {
     host = await startDynamicHost(hostEnv(), ROOT);

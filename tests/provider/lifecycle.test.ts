@@ -6,19 +6,27 @@
  */
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { inspect } from "node:util";
 import { startEmulator } from "../../emulator";
 import { checkInputs } from "../../provider/check";
 import { ProviderContext } from "../../provider/context";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
 import { diffToken } from "../../provider/diff";
+import { PartialFailure } from "../../provider/errors";
 import { fingerprintOf } from "../../provider/fingerprint";
 import { isDue, rotationDueAt } from "../../provider/rotation";
-import type { ApiTokenInputs } from "../../provider/types";
+import type { ApiTokenInputs, ApiTokenOutputs } from "../../provider/types";
 import { authenticates, clientFor, useEmulator } from "../support/emulator";
 import { testProvider } from "../support/provider";
+import { refusingUtho } from "../support/refusing-utho";
 
 const emulator = useEmulator({ retryAfterSeconds: 0 });
 const inputs: ApiTokenInputs = { name: "ci-deployer-1a2b3c4d", scope: "write", autoNamed: true };
+/** A revocation that failed on Utho's 500s: the error names the token and keeps the cause. */
+const revocationFailed = {
+  message: expect.stringMatching(/^Revoking token \d+ failed \(.*HTTP 500/),
+  cause: { status: 500 },
+};
 const accountInfo = () => emulator.current.countRequests("GET", "/v2/account/info");
 
 describe("fingerprint", () => {
@@ -67,6 +75,16 @@ describe("keepers", () => {
   });
 });
 
+/** What a failed operation left for the engine to record: Pulumi's partial failure. */
+async function partialFailureOf(operation: Promise<unknown>): Promise<PartialFailure> {
+  const error = await operation.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(PartialFailure);
+  return error as PartialFailure;
+}
+
 describe("verify", () => {
   it("authenticates the new secret once before create returns (on by default)", async () => {
     await createToken(testProvider(emulator.current).context(), inputs);
@@ -109,6 +127,96 @@ describe("verify", () => {
       expect(never.listTokens()).toEqual([]);
     } finally {
       await never.close();
+    }
+  });
+
+  it("counts a refused token that someone revoked meanwhile (404) as revoked once a listing agrees", async () => {
+    const never = await startEmulator({ propagationMs: 3_600_000 });
+    try {
+      const utho = clientFor(never);
+      const remove = utho.apiTokens.delete.bind(utho.apiTokens);
+      utho.apiTokens.delete = async (id) => {
+        never.deleteTokenOutOfBand(id);
+        return remove(id);
+      };
+      const ctx = new ProviderContext(utho, testProvider(never).settle, () => undefined);
+      await expect(createToken(ctx, inputs)).rejects.toThrow(
+        /^Token "ci-deployer-1a2b3c4d" \(id \d+\) was minted, but its secret did not authenticate within 7\.8 s \(.*\), so it was revoked\./,
+      );
+      expect(never.requests.filter((r) => r.method === "DELETE").map((r) => r.status)).toEqual([404]);
+      expect(never.listTokens()).toEqual([]);
+    } finally {
+      await never.close();
+    }
+  });
+
+  it("keeps a refused token whose revocation fails in the state (partial failure); the next up verifies it again", async () => {
+    const utho = await refusingUtho();
+    try {
+      const failure = await partialFailureOf(createToken(testProvider(utho.current).context(), inputs));
+      const [live] = utho.current.listTokens();
+      const secret = failure.properties.token as string;
+      expect(failure.message).toMatch(
+        new RegExp(
+          `^Token "ci-deployer-1a2b3c4d" \\(id ${live?.id}\\) was minted, but its secret did not authenticate ` +
+            "within 7\\.8 s \\(.*HTTP 401.*\\), and revoking it failed too \\(.*HTTP 500.*\\)\\. The state holds it, " +
+            "marked unverified: the next `pulumi up` verifies it again",
+        ),
+      );
+      expect(failure).toMatchObject({ id: live?.id, reasons: [failure.message] });
+      expect(failure.properties).toMatchObject({
+        name: inputs.name,
+        scope: "write",
+        tokenId: live?.id,
+        fingerprint: fingerprintOf(secret),
+        unverified: true,
+      });
+      expect(utho.current.tokenIdOf(secret)).toBe(live?.id);
+      expect(inspect(failure, { depth: 5 })).not.toContain(secret);
+
+      const recovered = await utho.recover();
+      const olds = failure.properties as unknown as ApiTokenOutputs;
+      expect(diffToken(failure.id, olds, inputs).changes).toBe(true);
+      const { outs } = await updateToken(testProvider(recovered).context(), failure.id, olds, inputs);
+      const { unverified: _unverified, ...verified } = olds;
+      expect(outs).toEqual(verified);
+      expect(recovered.listTokens().map((t) => t.id)).toEqual([live?.id]);
+      expect(await authenticates(recovered, secret)).toBe(true);
+    } finally {
+      await utho.close();
+    }
+  });
+
+  it("replaces a kept token that Utho still refuses at the next up, and keeps the refused one until it is revoked", async () => {
+    const utho = await refusingUtho();
+    try {
+      const created = await partialFailureOf(createToken(testProvider(utho.current).context(), inputs));
+      const recovered = await utho.recover();
+      // Utho refuses the kept secret still (here: someone revoked the token meanwhile).
+      recovered.deleteTokenOutOfBand(created.id);
+      const olds = created.properties as unknown as ApiTokenOutputs;
+      recovered.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
+      const replacing = await partialFailureOf(
+        updateToken(testProvider(recovered).context(), created.id, olds, inputs),
+      );
+      const [fresh] = recovered.listTokens();
+      expect(replacing.message).toMatch(
+        `The secret of token ${created.id} ("ci-deployer-1a2b3c4d") was still refused, so token ${fresh?.id} ` +
+          "was minted in its place; revoking the refused one failed (",
+      );
+      expect(replacing).toMatchObject({ id: created.id });
+      expect(replacing.properties).toMatchObject({ tokenId: fresh?.id, previousTokenId: created.id });
+      expect(replacing.properties.unverified).toBeUndefined();
+      expect(await authenticates(recovered, replacing.properties.token as string)).toBe(true);
+
+      recovered.clearFaults();
+      const kept = replacing.properties as unknown as ApiTokenOutputs;
+      const { outs } = await updateToken(testProvider(recovered).context(), created.id, kept, inputs);
+      expect(outs.previousTokenId).toBeUndefined();
+      expect(outs.tokenId).toBe(fresh?.id);
+      expect(recovered.listTokens().map((t) => t.id)).toEqual([fresh?.id]);
+    } finally {
+      await utho.close();
     }
   });
 });
@@ -282,7 +390,7 @@ describe("expiresAt", () => {
     const { id, outs } = await createToken(t.context(), later);
     process.env.UTHO_TOKENS_NOW = expiresAt;
     emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
-    await expect(updateToken(t.context(), id, outs, later)).rejects.toMatchObject({ status: 500 });
+    await expect(updateToken(t.context(), id, outs, later)).rejects.toMatchObject(revocationFailed);
     expect(emulator.current.listTokens().map((token) => token.id)).toEqual([id]);
     emulator.current.clearFaults();
     expect((await updateToken(t.context(), id, outs, later)).outs.expired).toBe(true);
@@ -445,8 +553,8 @@ describe("overlap", () => {
     const { id, dueAt, outs, first } = await rotated();
     at(dueAt + 7 * day);
     emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
-    await expect(updateToken(run(), id, outs, policy)).rejects.toMatchObject({ status: 500 });
-    await expect(readToken(run(), id, outs)).rejects.toMatchObject({ status: 500 });
+    await expect(updateToken(run(), id, outs, policy)).rejects.toMatchObject(revocationFailed);
+    await expect(readToken(run(), id, outs)).rejects.toMatchObject(revocationFailed);
     // The engine keeps the old outputs of a failed update or refresh: the previous token with them.
     expect(await works(first.token)).toBe(true);
     emulator.current.clearFaults();
@@ -460,7 +568,7 @@ describe("overlap", () => {
     at(dueAt + day);
     const manual = { ...policy, rotation: "now" };
     emulator.current.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
-    await expect(updateToken(run(), id, outs, manual)).rejects.toMatchObject({ status: 500 });
+    await expect(updateToken(run(), id, outs, manual)).rejects.toMatchObject(revocationFailed);
     expect(liveIds().sort()).toEqual([id, outs.tokenId].sort());
     emulator.current.clearFaults();
     const { outs: again } = await updateToken(run(), id, outs, manual);
@@ -472,6 +580,40 @@ describe("overlap", () => {
     });
     expect(liveIds().sort()).toEqual([outs.tokenId, again.tokenId].sort());
     expect(diffToken(id, again, manual)).toMatchObject({ changes: false });
+  });
+
+  it("keeps a new token that is refused and cannot be revoked (partial failure): the next up revokes it and rotates again", async () => {
+    const utho = await refusingUtho();
+    try {
+      // Minted unverified, so the refusing Utho lets the first token be; its rotation verifies.
+      const created = await createToken(testProvider(utho.current).context(), { ...policy, verify: false });
+      const manual = { ...policy, rotation: "now" };
+      const failure = await partialFailureOf(
+        updateToken(testProvider(utho.current).context(), created.id, created.outs, manual),
+      );
+      const refused = utho.current.listTokens().find((t) => t.id !== created.id);
+      expect(failure.message).toMatch(
+        /and revoking it failed too .*The state keeps it as the previous token, to be revoked: the next `pulumi up` revokes it and rotates again\. The resource's current token \(id \d+\) stays as it is\.$/,
+      );
+      expect(failure).toMatchObject({ id: created.id });
+      // The current token, its triggers as they were (so the rotation is still pending), and the refused one, due.
+      expect(failure.properties).toMatchObject({
+        tokenId: created.id,
+        token: created.outs.token,
+        previousTokenId: refused?.id,
+      });
+      expect(failure.properties.rotation).toBeUndefined();
+      const kept = failure.properties as unknown as ApiTokenOutputs;
+      expect(diffToken(created.id, kept, manual)).toMatchObject({ changes: true, replaces: [] });
+
+      const recovered = await utho.recover();
+      const { outs } = await updateToken(testProvider(recovered).context(), created.id, kept, manual);
+      expect(outs).toMatchObject({ previousTokenId: created.id, rotation: "now" });
+      expect(recovered.listTokens().map((t) => t.id)).toEqual([created.id, outs.tokenId]);
+      expect(await authenticates(recovered, outs.token)).toBe(true);
+    } finally {
+      await utho.close();
+    }
   });
 
   it("destroy revokes both tokens; a current token deleted outside Pulumi takes the previous one with it", async () => {

@@ -11,6 +11,7 @@ import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 // The generated gRPC stubs ship as JavaScript without usable typings for a client.
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
+const statusproto = require("@pulumi/pulumi/proto/status_pb");
 
 type Props = Record<string, unknown>;
 const URN = "urn:pulumi:test::project::pulumi-nodejs:dynamic:Resource::grpc-token";
@@ -24,6 +25,7 @@ export interface DynamicHost {
   diff(id: string, olds: Props, news: Props): Promise<{ changes: number; replaces: string[] }>;
   create(props: Props): Promise<{ id: string; properties: Props }>;
   read(id: string, props: Props): Promise<{ id: string; properties: Props }>;
+  update(id: string, olds: Props, news: Props): Promise<{ properties: Props }>;
   delete(id: string, props: Props): Promise<void>;
   /** Everything the host printed on stdout and stderr. */
   output(): string;
@@ -92,6 +94,13 @@ export async function startDynamicHost(env: NodeJS.ProcessEnv, cwd: string): Pro
       );
       return { id: res.getId(), properties: res.getProperties().toJavaScript() };
     },
+    async update(id, olds, news) {
+      const res = await call<{ getProperties(): Struct }>(
+        "update",
+        new provproto.UpdateRequest().setId(id).setUrn(URN).setOlds(struct(olds)).setNews(struct(news)),
+      );
+      return { properties: res.getProperties().toJavaScript() };
+    },
     async delete(id, props) {
       await call("delete", new provproto.DeleteRequest().setId(id).setUrn(URN).setProperties(struct(props)));
     },
@@ -105,3 +114,30 @@ export async function startDynamicHost(env: NodeJS.ProcessEnv, cwd: string): Pro
 
 export const DIFF_SOME = 2;
 export const ROOT = path.resolve(__dirname, "../..");
+
+/** What the engine receives from a partial failure: the resource's id, outputs and reasons. */
+export interface InitFailure {
+  id: string;
+  properties: Props;
+  reasons: string[];
+}
+
+/**
+ * The `ErrorResourceInitFailed` a failed call carries in its `grpc-status-details-bin`
+ * metadata, as the engine decodes it; undefined for a plain failure.
+ */
+export function initFailureOf(error: unknown): InitFailure | undefined {
+  const metadata = (error as { metadata?: grpc.Metadata }).metadata;
+  const [bin] = metadata?.get("grpc-status-details-bin") ?? [];
+  if (!bin) return undefined;
+  const [detail] = statusproto.Status.deserializeBinary(bin).getDetailsList();
+  const failed = detail.unpack(
+    provproto.ErrorResourceInitFailed.deserializeBinary,
+    "pulumirpc.ErrorResourceInitFailed",
+  );
+  return {
+    id: failed.getId(),
+    properties: failed.getProperties().toJavaScript(),
+    reasons: failed.getReasonsList(),
+  };
+}
