@@ -7,9 +7,10 @@
  * `failed to load checkpoint: EOF`. A sidecar that does not parse holds nothing the backend
  * needs (it reads a missing one as "no metadata"), so removing it restores the stack as the
  * last completed checkpoint wrote it. Seen in this project's crash tests; a backend URL with
- * `?metadata=skip` writes no sidecars at all.
+ * `?metadata=skip` writes no sidecars at all. Only the named stack's own checkpoint sidecars
+ * are looked at: a backend holds other projects' stacks, which are not this tool's to touch.
  */
-import { type Dirent, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,17 +28,24 @@ export function fileBackendRoot(url: string | undefined): string | undefined {
   return plain.startsWith("file:///") ? fileURLToPath(plain) : path.resolve(plain.slice("file://".length));
 }
 
-function sidecarsUnder(dir: string): string[] {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sidecarsUnder(full);
-    return entry.name.endsWith(SIDECAR) ? [full] : [];
+/**
+ * The sidecars of one stack's checkpoint (`<stack>.json`, and its `.bak` and `.gz` forms), in the
+ * project's folder (`.pulumi/stacks/<project>/`) or, for a backend of the older layout, in
+ * `.pulumi/stacks/` itself.
+ */
+function stackSidecars(root: string, project: string | undefined, stack: string): string[] {
+  const stacks = path.join(root, ".pulumi", "stacks");
+  const dirs = project === undefined ? [stacks] : [path.join(stacks, project), stacks];
+  return dirs.flatMap((dir) => {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names
+      .filter((name) => name.startsWith(`${stack}.json`) && name.endsWith(SIDECAR))
+      .map((name) => path.join(dir, name));
   });
 }
 
@@ -50,9 +58,17 @@ function torn(file: string): boolean {
   }
 }
 
-/** Every sidecar under the backend's `.pulumi` folder that does not parse and is not being written now. */
-export function tornSidecars(root: string, at = Date.now()): string[] {
-  return sidecarsUnder(path.join(root, ".pulumi")).filter(
+/**
+ * The sidecars of stack `stack` (its last name part) of `project` that do not parse and are not
+ * being written now.
+ */
+export function tornSidecars(
+  root: string,
+  project: string | undefined,
+  stack: string,
+  at = Date.now(),
+): string[] {
+  return stackSidecars(root, project, stack).filter(
     (file) => torn(file) && at - statSync(file).mtimeMs >= SETTLED_MS,
   );
 }

@@ -2,105 +2,254 @@
 /**
  * `utho-tokens`: the account-level commands of utho-pulumi-tokens, run from a Pulumi project's
  * directory. `reconcile` repairs what an interrupted run left behind; `audit` shows every token
- * of the account and which stack manages it. No secret is ever printed: messages pass through
- * the package's redaction, which knows the key in use and every secret of the exported state.
+ * of the account and which stack manages it. Neither decrypts the state (it is exported with its
+ * secrets encrypted) and no secret is ever printed: messages pass through the package's
+ * redaction, which knows the key in use.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { now } from "../provider/clock";
 import { parseDuration } from "../provider/duration";
-import { UthoConfigError, UthoError } from "../sdk/errors";
-import { redactSecrets } from "../sdk/redact";
+import { UthoConfigError } from "../sdk/errors";
+import { SDK_VERSION } from "../sdk/version";
 import { accountFor } from "./account";
 import { type AuditedStack, auditAccount, FAIL_ON, type FailOn, failures, formatAudit } from "./audit";
 import { fileBackendRoot, removeSidecars, tornSidecars } from "./backend";
-import { applyReconcile, describePlan, planReconcile } from "./reconcile";
+import { EXIT, exitCodeOf, messageOf } from "./exit";
+import type { PulumiCli } from "./pulumi";
+import {
+  applyReconcile,
+  describePlan,
+  planReconcile,
+  type ReconcilePlan,
+  type ReconcileResult,
+} from "./reconcile";
 import { PulumiProject } from "./stack";
 import { tokensInState } from "./state";
 
-const USAGE = `Usage: utho-tokens <command> [options]   (run it in a Pulumi project's directory)
+export const USAGE = `Usage: utho-tokens <command> [options]   (run it in a Pulumi project's directory)
 
 Commands:
-  reconcile [--stack S] [--yes]
+  reconcile [--stack S ...] [--yes] [--json] [--repair-backend]
       Finds what interrupted runs left behind: the ApiToken resources' pending operations and
-      the tokens they minted. Without --yes it prints the plan; with --yes it revokes those
-      tokens and clears the pending operations. After a killed run: \`pulumi cancel\`, then
-      \`utho-tokens reconcile --yes\`, then the run again. It first mends a file backend
-      that the kill left unreadable ("failed to load checkpoint: EOF").
+      the tokens they minted. Without --yes it prints the plan; with --yes it carries out that
+      plan (revokes those tokens and clears the pending operations), and stops without writing
+      if the stack changed since the plan was read. After a killed run: \`pulumi cancel\`, then
+      \`utho-tokens reconcile --yes\`, then the run again.
+      --repair-backend removes the named stack's torn metadata files from a file backend, which
+      a kill can leave ("failed to load checkpoint: EOF"); without it they are only reported.
   audit [--stack S ...] [--json] [--stale-after 90d] [--fail-on unmanaged|stale|write ...]
       Every token of the account with its id, name, scope, age and the stack and resource that
       manage it (from the stacks given; default the current one), or "unmanaged".
       --fail-on makes the exit code 1 when any token is unmanaged, stale, or an unmanaged Write
-      token (repeat it or separate with commas).
+      token.
 
+--stack and --fail-on may be repeated, or take a comma-separated list. The state is read with
+its secrets encrypted: audit needs no passphrase unless utho:apiKey is a secret of the config.
 Credentials: utho:apiKey and utho:baseUrl from the (first) stack's config, else the environment
 (UTHO_API_KEY or UTHO_TOKEN, UTHO_BASE_URL).
-Exit codes: 0 done; 1 a --fail-on condition holds, or reconcile found something only a person
-can settle (tokens it left alone, a create it cannot read); 2 bad usage or configuration, a
-locked or changed stack, or a failed request.`;
 
-const write = (text: string) => process.stdout.write(`${text}\n`);
+Exit codes:
+  0  done
+  1  findings that need a person: a --fail-on condition holds; reconcile left tokens alone,
+     cannot read a create, or its plan holds other resources' pending operations (Pulumi's
+     import clears them with its own); a torn backend file awaits --repair-backend
+  2  usage or configuration: a bad flag, no project, stack, credentials or \`pulumi\`, a wrong
+     passphrase, a key Utho refuses
+  3  the stack is locked by a run, or changed underneath: nothing was written; retry later
+  4  a request to Utho, or a Pulumi command, failed (network, API, backend)
+
+  -h, --help      this help
+  -V, --version   the version`;
+
+/** Where a command runs and writes; tests give their own. */
+export interface Context {
+  cwd: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** The Pulumi CLI to drive; default the `pulumi` on the PATH. */
+  pulumi?: PulumiCli;
+}
 
 function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: false, strict: true });
   } catch (error) {
-    throw new UthoConfigError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    throw new UthoConfigError(
+      `${error instanceof Error ? error.message : String(error)} (utho-tokens --help)`,
+    );
   }
+}
+
+/** A repeatable flag's values, each possibly a comma-separated list, without repeats. */
+function listFlag(flag: string, values: readonly string[] | undefined): string[] {
+  const items = (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim());
+  if (items.some((item) => item === ""))
+    throw new UthoConfigError(`--${flag}: an empty name in "${values?.join(",")}"`);
+  return [...new Set(items)];
+}
+
+const STACK_OPTION = { stack: { type: "string", multiple: true } } as const;
+
+/** The stacks named by --stack (default the current one), by their full names, each once. */
+async function resolveStacks(project: PulumiProject, requested: string[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const name of requested.length > 0 ? requested : [undefined])
+    names.push(await project.stackName(name));
+  return [...new Set(names)];
+}
+
+/** What reconcile did to one stack, for --json. */
+interface StackReport {
+  stack: string;
+  tornFiles: string[];
+  repaired: boolean;
+  operations: {
+    operation: string;
+    urn: string;
+    verdict: string;
+    revoke: string[];
+    leftAlone: { id: string; name: string; scope: string }[];
+    needsPerson: boolean;
+  }[];
+  otherPending: string[];
+  applied: ReconcileResult | null;
+}
+
+function reportOf(plan: ReconcilePlan, applied: ReconcileResult | null): StackReport {
+  return {
+    stack: plan.stack,
+    tornFiles: [],
+    repaired: false,
+    operations: plan.operations.map((p) => ({
+      operation: p.operation.operation,
+      urn: p.operation.urn,
+      verdict: p.verdict,
+      revoke: p.revoke.map((t) => t.id),
+      leftAlone: p.leftAlone.map(({ id, name, scope }) => ({ id, name, scope })),
+      needsPerson: p.needsPerson,
+    })),
+    otherPending: plan.otherPending,
+    applied,
+  };
 }
 
 /**
- * A file backend torn by a kill (`backend.ts`) makes every Pulumi command on the stack fail: it
- * is reported first and, with --yes, mended, so the stack can be read. False when it stays torn.
+ * A file backend torn by a kill (`backend.ts`) makes every Pulumi command on the stack fail: the
+ * named stack's torn files are reported first and, with --repair-backend, removed. Nothing
+ * outside that stack is looked at. Returns the files, and whether they are gone.
  */
-async function mendTornBackend(project: PulumiProject, yes: boolean): Promise<boolean> {
-  const root = fileBackendRoot(await project.backendUrl());
-  const torn = root === undefined ? [] : tornSidecars(root);
-  if (torn.length === 0) return true;
-  write(
-    `Pulumi's file backend in ${root} has ${torn.length} torn metadata file${torn.length === 1 ? "" : "s"}, left by a ` +
-      `run killed while it saved the state: ${torn.join(", ")}. The state files beside them are whole, but every ` +
-      'Pulumi command on the stack fails with "failed to load checkpoint: EOF" until they are removed.',
+async function mendTornBackend(
+  project: PulumiProject,
+  root: string | undefined,
+  stack: string,
+  repair: boolean,
+  say: (line: string) => void,
+): Promise<{ files: string[]; repaired: boolean }> {
+  const parts = stack.split("/");
+  const short = parts[parts.length - 1] as string;
+  const projectName = parts.length >= 2 ? (parts[parts.length - 2] as string) : project.projectName();
+  const files = root === undefined ? [] : tornSidecars(root, projectName, short);
+  if (files.length === 0) return { files, repaired: false };
+  say(
+    `Stack ${stack}: Pulumi's file backend in ${root} has ${files.length} torn metadata file${files.length === 1 ? "" : "s"}, ` +
+      `left by a run killed while it saved the state: ${files.join(", ")}. The state files beside them are whole, but ` +
+      'every Pulumi command on the stack fails with "failed to load checkpoint: EOF" until they are removed.',
   );
-  if (!yes) {
-    write("Nothing was changed. Run `utho-tokens reconcile --yes` to remove them and go on.");
-    return false;
+  if (!repair) {
+    say(
+      `Nothing was changed. Run \`utho-tokens reconcile --stack ${short} --repair-backend\` to remove them and go on.`,
+    );
+    return { files, repaired: false };
   }
-  removeSidecars(torn);
-  write(`Removed ${torn.length === 1 ? "it" : "them"}; the stack reads as its last saved checkpoint.`);
-  return true;
+  removeSidecars(files);
+  say(`Removed ${files.length === 1 ? "it" : "them"}; the stack reads as its last saved checkpoint.`);
+  return { files, repaired: true };
 }
 
-async function reconcile(args: string[]): Promise<number> {
-  const { values } = parse(args, { stack: { type: "string" }, yes: { type: "boolean", default: false } });
-  const project = await PulumiProject.open(process.cwd());
-  if (!(await mendTornBackend(project, values.yes))) return 1;
-  const stack = await project.stackName(values.stack);
-  const state = await project.exportState(stack);
-  const plan = await planReconcile(state, await project.credentials(stack));
-  for (const line of describePlan(plan)) write(line);
-  if (plan.operations.length === 0) return 0;
-  const forPerson = plan.operations.some((p) => p.needsPerson) ? 1 : 0;
-  if (!values.yes) {
-    write("Nothing was changed. Run `utho-tokens reconcile --yes` to carry the plan out.");
-    return forPerson;
+async function reconcile(args: string[], ctx: Context): Promise<number> {
+  const { values } = parse(args, {
+    ...STACK_OPTION,
+    yes: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    "repair-backend": { type: "boolean", default: false },
+  });
+  const say = values.json ? () => {} : ctx.stdout;
+  const project = PulumiProject.open(ctx.cwd, ctx.pulumi);
+  const requested = listFlag("stack", values.stack);
+  const reports: StackReport[] = [];
+  let code: number = EXIT.ok;
+  try {
+    // Named stacks are looked at before the CLI lists them: a torn one stops `pulumi stack ls`.
+    const torn = new Map<string, { files: string[]; repaired: boolean }>();
+    const root = requested.length > 0 ? fileBackendRoot(await project.backendUrl()) : undefined;
+    for (const name of requested) {
+      torn.set(name, await mendTornBackend(project, root, name, values["repair-backend"], say));
+    }
+    const stillTorn = [...torn.entries()].filter(([, t]) => t.files.length > 0 && !t.repaired);
+    if (stillTorn.length > 0) {
+      for (const [stack, t] of stillTorn) {
+        reports.push({
+          stack,
+          tornFiles: t.files,
+          repaired: false,
+          operations: [],
+          otherPending: [],
+          applied: null,
+        });
+      }
+      code = EXIT.findings;
+    } else {
+      for (const stack of await resolveStacks(project, requested)) {
+        const report = await reconcileStack(project, stack, values.yes, say);
+        const mended =
+          torn.get(stack) ?? [...torn.entries()].find(([name]) => stack.endsWith(`/${name}`))?.[1];
+        reports.push({ ...report, tornFiles: mended?.files ?? [], repaired: mended?.repaired ?? false });
+        // Pending operations of other resources are cleared with them: a person checks those.
+        const others = report.operations.length > 0 && report.otherPending.length > 0;
+        if (others || report.operations.some((op) => op.needsPerson)) code = EXIT.findings;
+      }
+    }
+  } catch (error) {
+    if (values.json) ctx.stdout(JSON.stringify({ stacks: reports, error: messageOf(error) }, null, 2));
+    throw error;
+  }
+  if (values.json) ctx.stdout(JSON.stringify({ stacks: reports }, null, 2));
+  return code;
+}
+
+async function reconcileStack(
+  project: PulumiProject,
+  stack: string,
+  yes: boolean,
+  say: (line: string) => void,
+): Promise<StackReport> {
+  const plan = await planReconcile(await project.exportState(stack), {
+    credentials: () => project.credentials(stack),
+    connections: () => project.pendingConnections(stack),
+  });
+  for (const line of describePlan(plan)) say(line);
+  if (plan.operations.length === 0) return reportOf(plan, null);
+  if (!yes) {
+    say(`Nothing was changed. Run \`utho-tokens reconcile --stack ${stack} --yes\` to carry the plan out.`);
+    return reportOf(plan, null);
   }
   const result = await applyReconcile(project, plan);
-  write(
+  say(
     `Revoked ${result.revoked.length ? result.revoked.join(", ") : "nothing"}; cleared ${result.cleared} pending ` +
       `operation${result.cleared === 1 ? "" : "s"} from stack ${stack}. Now run the interrupted command again.`,
   );
   const leftAlone = plan.operations.flatMap((p) => p.leftAlone);
   if (leftAlone.length > 0) {
-    write(
+    say(
       `Left for a person: ${leftAlone.map((t) => `${t.id} ("${t.name}", ${t.scope})`).join(", ")}; ` +
         "revoke each one that no stack manages (`utho-tokens audit`).",
     );
   }
-  return forPerson;
+  return reportOf(plan, result);
 }
 
 function failOnList(values: string[]): FailOn[] {
-  const list = values.flatMap((v) => v.split(",")).map((v) => v.trim());
+  const list = listFlag("fail-on", values);
   for (const item of list) {
     if (!(FAIL_ON as readonly string[]).includes(item)) {
       throw new UthoConfigError(`--fail-on: must be one of ${FAIL_ON.join(", ")}; "${item}" is not one`);
@@ -109,9 +258,9 @@ function failOnList(values: string[]): FailOn[] {
   return list as FailOn[];
 }
 
-async function audit(args: string[]): Promise<number> {
+async function audit(args: string[], ctx: Context): Promise<number> {
   const { values } = parse(args, {
-    stack: { type: "string", multiple: true },
+    ...STACK_OPTION,
     json: { type: "boolean", default: false },
     "stale-after": { type: "string", default: "90d" },
     "fail-on": { type: "string", multiple: true, default: [] },
@@ -122,10 +271,8 @@ async function audit(args: string[]): Promise<number> {
   const failOn = failOnList(values["fail-on"]);
   const clock = now();
 
-  const project = await PulumiProject.open(process.cwd());
-  const requested = values.stack ?? [undefined];
-  const names = [];
-  for (const name of requested) names.push(await project.stackName(name));
+  const project = PulumiProject.open(ctx.cwd, ctx.pulumi);
+  const names = await resolveStacks(project, listFlag("stack", values.stack));
   const stacks: AuditedStack[] = [];
   for (const name of names) {
     stacks.push({ name, tokens: tokensInState((await project.exportState(name)).deployment) });
@@ -138,34 +285,42 @@ async function audit(args: string[]): Promise<number> {
     now: clock,
   });
   const failed = failures(report, failOn);
-  write(values.json ? JSON.stringify({ ...report, failures: failed }, null, 2) : formatAudit(report));
-  for (const failure of failed) process.stderr.write(`utho-tokens audit: ${failure}\n`);
-  return failed.length > 0 ? 1 : 0;
+  ctx.stdout(values.json ? JSON.stringify({ ...report, failures: failed }, null, 2) : formatAudit(report));
+  for (const failure of failed) ctx.stderr(`utho-tokens audit: ${failure}`);
+  return failed.length > 0 ? EXIT.findings : EXIT.ok;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { reconcile, audit };
+const COMMANDS: Record<string, (args: string[], ctx: Context) => Promise<number>> = { reconcile, audit };
 
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === undefined) throw new UthoConfigError(`a command is required\n\n${USAGE}`);
-  if (["--help", "-h", "help"].includes(command) || rest.includes("--help") || rest.includes("-h")) {
-    write(USAGE);
-    return 0;
+/** Runs a command line; every failure becomes one line on stderr and its exit code. */
+export async function main(argv: string[], ctx: Context): Promise<number> {
+  try {
+    const [command, ...rest] = argv;
+    if (command === undefined) throw new UthoConfigError("a command is required (utho-tokens --help)");
+    if (["--help", "-h", "help"].includes(command) || rest.includes("--help") || rest.includes("-h")) {
+      ctx.stdout(USAGE);
+      return EXIT.ok;
+    }
+    if (["--version", "-V"].includes(command)) {
+      ctx.stdout(SDK_VERSION);
+      return EXIT.ok;
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new UthoConfigError(`unknown command "${command}" (utho-tokens --help)`);
+    return await run(rest, ctx);
+  } catch (error) {
+    ctx.stderr(`utho-tokens: ${messageOf(error)}`);
+    return exitCodeOf(error);
   }
-  const run = COMMANDS[command];
-  if (!run) throw new UthoConfigError(`unknown command "${command}"\n\n${USAGE}`);
-  return run(rest);
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      const message = error instanceof UthoError ? error.message : redactSecrets(String(error));
-      process.stderr.write(`utho-tokens: ${message}\n`);
-      process.exitCode = 2;
-    },
-  );
+  const line = (stream: NodeJS.WriteStream) => (text: string) => stream.write(`${text}\n`);
+  main(process.argv.slice(2), {
+    cwd: process.cwd(),
+    stdout: line(process.stdout),
+    stderr: line(process.stderr),
+  }).then((code) => {
+    process.exitCode = code;
+  });
 }

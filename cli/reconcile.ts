@@ -16,18 +16,21 @@
  * token is not listed is looked for over the provider's settle window before it is concluded.
  */
 
-import { describe } from "../provider/errors";
+import { isDeepStrictEqual } from "node:util";
 import { PRODUCTION_SETTLE, type SettleTiming } from "../provider/settle";
-import { UthoConfigError, UthoNotFoundError } from "../sdk/errors";
+import { UthoNotFoundError } from "../sdk/errors";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import { type Account, accountFor } from "./account";
-import type { PulumiProject, StackCredentials, StackState } from "./stack";
+import { CliError, EXIT, StackBusyError } from "./exit";
+import type { StackCredentials, StackState, StateStore } from "./stack";
 import {
+  type Connection,
   type InterruptedOperation,
   interruptedOperations,
   pendingKey,
   resourceName,
   tokensInState,
+  withoutCiphertext,
   withoutPendingOperations,
 } from "./state";
 
@@ -46,6 +49,8 @@ export interface PlannedOperation {
 
 export interface ReconcilePlan {
   stack: string;
+  /** The state the plan was made from: `--yes` carries it out only on this very state. */
+  basis: StackState;
   operations: PlannedOperation[];
   /** Pending operations of other resources: not this tool's to clear. */
   otherPending: string[];
@@ -134,10 +139,20 @@ const OTHER_VERDICTS: Record<string, string> = {
   adopting: "an adoption mints nothing; the next `pulumi up` adopts the token again",
 };
 
+/**
+ * What a plan may need beyond the state, asked for only when it does: the stack's credentials
+ * (when something may have been minted), and the resources' own `connection`s, which the state
+ * keeps encrypted (when such a resource may have minted).
+ */
+export interface PlanSources {
+  credentials(): Promise<StackCredentials>;
+  connections(): Promise<Map<string, Connection>>;
+}
+
 /** Looks at the stack's state and the accounts it touches; changes nothing. */
 export async function planReconcile(
   state: StackState,
-  credentials: StackCredentials,
+  sources: PlanSources,
   settle: SettleTiming = PRODUCTION_SETTLE,
 ): Promise<ReconcilePlan> {
   const held = new Set(tokensInState(state.deployment).map((t) => t.id));
@@ -147,8 +162,11 @@ export async function planReconcile(
     (op.operation === "creating" || op.wanted !== undefined) && !op.adopting;
   const creates = ours.filter((op) => mints(op) && op.wanted);
   const accounts = new Map<string, { account: Account; operations: InterruptedOperation[] }>();
+  const credentials = creates.length > 0 ? await sources.credentials() : {};
+  const connections = creates.some((op) => op.connectionEncrypted) ? await sources.connections() : new Map();
   for (const op of creates) {
-    const account = accountFor(credentials, op.connection);
+    const connection = op.connection ?? connections.get(pendingKey(op.operation, op.urn));
+    const account = accountFor(credentials, connection);
     const entry = accounts.get(account.key) ?? { account, operations: [] };
     entry.operations.push(op);
     accounts.set(account.key, entry);
@@ -175,6 +193,7 @@ export async function planReconcile(
   });
   return {
     stack: state.name,
+    basis: state,
     operations,
     otherPending: others.map((p) => `${p.type} ${p.resource.urn}`),
   };
@@ -192,7 +211,10 @@ export function describePlan(plan: ReconcilePlan): string[] {
     lines.push(`  ${operation.operation} ${resourceName(operation.urn)} (${operation.urn}): ${verdict}`);
   }
   for (const other of plan.otherPending) {
-    lines.push(`  left as it is (not an ApiToken): ${other}`);
+    lines.push(
+      `  not an ApiToken, cleared too (\`pulumi stack import\` drops every pending operation): ${other}; ` +
+        "check that resource with `pulumi refresh`",
+    );
   }
   const revoke = plan.operations.flatMap((p) => p.revoke);
   lines.push(
@@ -208,47 +230,74 @@ export interface ReconcileResult {
 }
 
 /**
- * Carries the plan out. First it checks that the stack is as planned and that no run holds its
- * lock (a no-op import takes the lock, and fails while a run has it), so that nothing is revoked
- * under a run that is going on. Then it revokes, and last it clears the planned pending
- * operations, so a failure part way leaves them in the state and the command can run again.
+ * What a state is, for telling whether a run changed it: its resources and pending operations,
+ * with each secret's ciphertext left out (an import encrypts every secret again, with a new
+ * nonce; a run that changes a secret changes ids and timestamps beside it) and not its manifest,
+ * which a write restamps.
  */
-export async function applyReconcile(project: PulumiProject, plan: ReconcilePlan): Promise<ReconcileResult> {
+const content = (state: StackState) => ({
+  resources: withoutCiphertext(state.raw.resources ?? null),
+  pending: withoutCiphertext(state.raw.pending_operations ?? null),
+});
+const unchanged = (a: StackState, b: StackState) => isDeepStrictEqual(content(a), content(b));
+
+/**
+ * Carries the plan out, on the state it was made from and nothing else. Pulumi's CLI cannot
+ * hold a stack's lock from one command to the next, so reconcile does without it and checks:
+ * 1. the stack is still the plan's basis, else it stops (nothing revoked, nothing written);
+ * 2. no run holds the lock: a no-op state edit takes it and lets it go (`StateStore.probeLock`),
+ *    and fails while a run has it, so nothing is revoked under a run that is going on;
+ * 3. it revokes the planned tokens (by id: tokens no state held when the plan was made);
+ * 4. it reads the stack again and writes only if it is still the basis, without the planned
+ *    pending operations (Pulumi's import drops the others too: the plan says so); a run that
+ *    went on meanwhile makes it stop, writing nothing.
+ * A run that starts and ends between the last read and the write, a moment, is the one it cannot
+ * see. Every stop leaves the pending operations in place, so the command can simply run again.
+ */
+export async function applyReconcile(store: StateStore, plan: ReconcilePlan): Promise<ReconcileResult> {
   if (plan.operations.length === 0) return { revoked: [], cleared: 0 };
-  const fresh = await project.exportState(plan.stack);
-  const held = new Set(tokensInState(fresh.deployment).map((t) => t.id));
-  const pending = new Set(
-    interruptedOperations(fresh.deployment).ours.map((op) => pendingKey(op.operation, op.urn)),
-  );
-  const planned = new Set(plan.operations.map(({ operation: op }) => pendingKey(op.operation, op.urn)));
-  const changed =
-    [...planned].some((key) => !pending.has(key)) ||
-    plan.operations.some((p) => p.revoke.some((token) => held.has(token.id)));
-  if (changed) {
-    throw new UthoConfigError(
-      `Stack ${plan.stack} changed since the plan was made (did a run go on?). Nothing was revoked; run utho-tokens reconcile again.`,
+  const changed = (when: string) =>
+    new StackBusyError(
+      `Stack ${plan.stack} changed ${when} (did a run go on?). Its pending operations stay as they were; run ` +
+        "`utho-tokens reconcile` again for a plan of the stack as it is now.",
     );
+  const current = await store.exportState(plan.stack);
+  if (!unchanged(plan.basis, current)) {
+    throw changed("since the plan was made; nothing was revoked and nothing written");
   }
   try {
-    await project.importState(plan.stack, fresh.version, fresh.raw);
+    await store.probeLock(current);
   } catch (error) {
-    throw new UthoConfigError(
-      `Stack ${plan.stack} cannot be written: a run is going on, or a killed run left its lock ` +
-        `(${describe(error).trim()}). If no run is going on, run ` +
-        "`pulumi cancel` first. Nothing was revoked.",
+    if (error instanceof StackBusyError) throw new StackBusyError(`${error.message} Nothing was revoked.`);
+    throw error;
+  }
+  const revoked: string[] = [];
+  try {
+    for (const { revoke, account } of plan.operations) {
+      for (const token of revoke) {
+        if (!account) throw new CliError(`No account to revoke token ${token.id} in.`, EXIT.failed);
+        await account.client.apiTokens.delete(token.id).catch((error: unknown) => {
+          if (!(error instanceof UthoNotFoundError)) throw error;
+        });
+        revoked.push(token.id);
+      }
+    }
+  } catch (error) {
+    throw new CliError(
+      `Reconcile of stack ${plan.stack} stopped after revoking ${revoked.join(", ") || "nothing"}: ` +
+        `${error instanceof Error ? error.message : String(error)}. ` +
+        "Its pending operations stay as they were; run it again.",
+      EXIT.failed,
       { cause: error },
     );
   }
-  const revoked: string[] = [];
-  for (const { revoke, account } of plan.operations) {
-    for (const token of revoke) {
-      if (!account) throw new UthoConfigError(`No account to revoke token ${token.id} in.`);
-      await account.client.apiTokens.delete(token.id).catch((error: unknown) => {
-        if (!(error instanceof UthoNotFoundError)) throw error;
-      });
-      revoked.push(token.id);
-    }
+  const latest = await store.exportState(plan.stack);
+  if (!unchanged(plan.basis, latest)) {
+    throw changed(
+      `while reconcile revoked ${revoked.join(", ") || "nothing"} (tokens no state held); nothing was written`,
+    );
   }
-  await project.importState(plan.stack, fresh.version, withoutPendingOperations(fresh.raw, planned));
+  const planned = new Set(plan.operations.map(({ operation: op }) => pendingKey(op.operation, op.urn)));
+  await store.importState(plan.stack, latest.version, withoutPendingOperations(latest.raw, planned));
   return { revoked, cleared: planned.size };
 }

@@ -1,8 +1,9 @@
 /**
  * What a stack's state says about Utho tokens: the tokens its `ApiToken` resources hold, and the
- * operations an interrupted run left pending. Read from `pulumi stack export` (through the
- * Automation API, never by parsing CLI text); only the fields used here are validated, and the
- * rest of the deployment passes through untouched when it is imported back.
+ * operations an interrupted run left pending. Read from `pulumi stack export`'s JSON, its secrets
+ * still encrypted (none of the fields read here is a secret, but for a resource's `connection`);
+ * only the fields used here are validated, and the rest of the deployment passes through
+ * untouched when it is imported back.
  */
 import { z } from "zod";
 import { tokenScopeSchema } from "../sdk/rules";
@@ -48,7 +49,8 @@ export type PendingOperation = z.output<typeof pendingOperationSchema>;
 
 /**
  * `value` with every secret in it unwrapped: exported with its secrets in clear, a deployment
- * holds each secret as `{ <signature>, plaintext: <its JSON> }`, as a whole or nested.
+ * holds each secret as `{ <signature>, plaintext: <its JSON> }`, as a whole or nested. A secret
+ * still encrypted (`ciphertext`) becomes undefined.
  */
 export function unwrapSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(unwrapSecrets);
@@ -63,6 +65,15 @@ export function unwrapSecrets(value: unknown): unknown {
     }
   }
   return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrapSecrets(item)]));
+}
+
+/** `value` with every secret's `ciphertext` dropped (its place, marked secret, kept). */
+export function withoutCiphertext(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutCiphertext);
+  if (typeof value !== "object" || value === null) return value;
+  if (SECRET_SIGNATURE in value)
+    return { [SECRET_SIGNATURE]: (value as Record<string, unknown>)[SECRET_SIGNATURE] };
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutCiphertext(item)]));
 }
 
 const tokenPropertiesSchema = z
@@ -142,8 +153,10 @@ export interface InterruptedOperation {
    * and scope of the token (from the checked inputs).
    */
   wanted?: { name: string; scope: "read" | "write"; autoNamed: boolean };
-  /** The resource's own credentials (its `connection` input), when it has them. */
+  /** The resource's own credentials (its `connection` input), when it has them in clear. */
   connection?: Connection;
+  /** It has a `connection`, encrypted in the state: {@link connectionsOfPending} reads it. */
+  connectionEncrypted?: boolean;
   /** A create that adopts an existing token: it mints nothing. */
   adopting?: boolean;
 }
@@ -172,10 +185,12 @@ export function interruptedOperations(deployment: Deployment): {
     const raw = unwrapSecrets(pending.resource.inputs) as Record<string, unknown> | undefined;
     const inputs = tokenPropertiesSchema.safeParse(raw);
     const connection = connectionSchema.safeParse(raw?.connection);
+    const encrypted = !connection.success && pending.resource.inputs?.connection !== undefined;
     ours.push({
       urn: pending.resource.urn,
       operation: pending.type,
       ...(connection.success ? { connection: connection.data } : {}),
+      ...(encrypted ? { connectionEncrypted: true } : {}),
       ...(raw?.adopt === undefined ? {} : { adopting: true }),
       ...(inputs.success && mayMint(pending.type, inputs.data.overlap)
         ? {
@@ -191,8 +206,32 @@ export function interruptedOperations(deployment: Deployment): {
   return { ours, others };
 }
 
+/**
+ * A resource whose `protect` flag `pulumi state protect|unprotect` can set to what it already is:
+ * the stack's root resource if it has one, else any resource whose URN is its own. Undefined for
+ * a state without one.
+ */
+export function lockProbeTarget(deployment: Deployment): { urn: string; protect: boolean } | undefined {
+  const resources = deployment.resources ?? [];
+  const unique = resources.filter((r) => resources.filter((other) => other.urn === r.urn).length === 1);
+  const target = unique.find((r) => r.type === "pulumi:pulumi:Stack") ?? unique[0];
+  return target && { urn: target.urn, protect: target.protect === true };
+}
+
 /** What identifies a pending operation: its kind and its resource's URN. */
 export const pendingKey = (operation: string, urn: string): string => `${operation} ${urn}`;
+
+/** The `connection` of each pending operation ({@link pendingKey}), from a deployment exported with its secrets. */
+export function connectionsOfPending(raw: Record<string, unknown>): Map<string, Connection> {
+  const found = new Map<string, Connection>();
+  const parsed = deploymentSchema.safeParse(raw);
+  for (const pending of (parsed.success && parsed.data.pending_operations) || []) {
+    const inputs = unwrapSecrets(pending.resource.inputs) as Record<string, unknown> | undefined;
+    const connection = connectionSchema.safeParse(inputs?.connection);
+    if (connection.success) found.set(pendingKey(pending.type, pending.resource.urn), connection.data);
+  }
+  return found;
+}
 
 /**
  * The exported deployment, as it came, without the pending operations named in `keys`
@@ -211,8 +250,8 @@ export function withoutPendingOperations(
 }
 
 /**
- * Registers every secret of an exported deployment (exported with its secrets in clear, as the
- * Automation API does) for redaction, so that no message this tool prints can show one.
+ * Registers every secret of a deployment exported with its secrets in clear for redaction, so
+ * that no message this tool prints can show one.
  */
 export function registerStateSecrets(value: unknown, register: (secret: string) => void): void {
   if (Array.isArray(value)) {

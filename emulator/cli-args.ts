@@ -13,7 +13,8 @@ Options:
   --port <n>              TCP port, 0 for a free one (default ${OPTION_DEFAULTS.port})
   --host <address>        address to listen on (default ${OPTION_DEFAULTS.host})
   --root-key <key>        the account's master key (default: $UTHO_EMULATOR_ROOT_KEY,
-                          else a random key, written to a file named on stderr)
+                          else a random key, written to a file named on stderr); prefer
+                          the variable: an argument shows in \`ps\` and in npm's banner
   --data <file>           persist tokens (hashed secrets only) in this JSON file
   --latency-ms <n>        delay added to every response (default ${OPTION_DEFAULTS.latencyMs})
   --fault-rate <0..1>     probability per request of a random fault (default ${OPTION_DEFAULTS.faultRate})

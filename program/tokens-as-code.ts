@@ -53,11 +53,12 @@ function rawTokenList(config: pulumi.Config): unknown {
 }
 
 /**
- * Reads and validates `<project>:tokens`, naming the entry and field of any mistake.
+ * Validates a `<project>:tokens` value (absent: no tokens), naming the entry and field of any
+ * mistake. The demo checks its stack file with it before running Pulumi.
  * @throws UthoConfigError when the list breaks a rule.
  */
-export function readTokenList(config: pulumi.Config): TokenList {
-  const parsed = tokenListSchema.safeParse(rawTokenList(config) ?? []);
+export function parseTokenList(raw: unknown): TokenList {
+  const parsed = tokenListSchema.safeParse(raw ?? []);
   if (!parsed.success) {
     throw invalid(
       parsed.error.issues.map((issue) => `${configPath(issue.path)}: ${issue.message}`).join("; "),
@@ -69,14 +70,23 @@ export function readTokenList(config: pulumi.Config): TokenList {
   return parsed.data;
 }
 
+/**
+ * Reads and validates `<project>:tokens`.
+ * @throws UthoConfigError when the list breaks a rule.
+ */
+export function readTokenList(config: pulumi.Config): TokenList {
+  return parseTokenList(rawTokenList(config));
+}
+
 export interface TokenFacts {
-  id: pulumi.Output<string>;
+  /** The live token's Utho id (`tokenId`: the resource's `id` names its first token). */
+  tokenId: pulumi.Output<string>;
   scope: pulumi.Output<string>;
   createdAt: pulumi.Output<string>;
 }
 
 export interface TokensAsCodeOutputs {
-  /** Plain facts per token name: id, scope, creation time. */
+  /** Plain facts per token name: live token id, scope, creation time. */
   tokens: Record<string, TokenFacts>;
   /** The secrets per token name. Kept apart: a secret nested among plain values hides them all. */
   secrets: Record<string, pulumi.Output<string | undefined>>;
@@ -88,7 +98,7 @@ export function tokensAsCode(): TokensAsCodeOutputs {
   for (const entry of readTokenList(new pulumi.Config())) {
     // The logical name is the token name, so reordering the list changes nothing.
     const token = new ApiToken(entry.name, { name: entry.name, scope: entry.scope });
-    outputs.tokens[entry.name] = { id: token.id, scope: token.scope, createdAt: token.createdAt };
+    outputs.tokens[entry.name] = { tokenId: token.tokenId, scope: token.scope, createdAt: token.createdAt };
     outputs.secrets[entry.name] = token.token;
   }
   return outputs;

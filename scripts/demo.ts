@@ -10,14 +10,17 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, stripVTControlCharacters } from "node:util";
 import { formatTable } from "../cli/table";
 import { startEmulator } from "../emulator";
+import { parseTokenList } from "../program/tokens-as-code";
 import { UthoAuthError, UthoClient } from "../sdk";
+import { UthoConfigError } from "../sdk/errors";
 import {
   BACKEND_OPTION,
   checkBackendUrl,
   DEMO_DIR,
+  DEMO_PASSPHRASE,
   demoEnv,
   describeBackend,
   provisionPulumi,
@@ -54,7 +57,7 @@ async function proveScope(utho: UthoClient, secret: string | undefined): Promise
 }
 
 interface StackOutputs {
-  tokens?: Record<string, { id: string; scope: string; createdAt: string }>;
+  tokens?: Record<string, { tokenId: string; scope: string; createdAt: string }>;
   secrets?: Record<string, string | undefined>;
 }
 
@@ -65,6 +68,38 @@ function parseOutputs(json: string): StackOutputs {
   } catch {
     throw new Error("pulumi stack output --json printed something that is not JSON");
   }
+}
+
+/**
+ * Pulumi.demo.yaml's `tokens`, as `pulumi config --json` reads them, checked by the program's own
+ * rules before any run: a mistake is one line naming the entry and field, not the program's
+ * stack trace inside Pulumi's diagnostics.
+ */
+function checkDemoConfig(configJson: string): void {
+  const config = JSON.parse(configJson) as Record<string, { value?: string; objectValue?: unknown }>;
+  const tokens = config["utho-tokens:tokens"];
+  try {
+    parseTokenList(tokens?.objectValue ?? tokens?.value);
+  } catch (error) {
+    if (error instanceof UthoConfigError) throw new Error(`Pulumi.demo.yaml: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * How to run `npm run pulumi` on the demo's stack from this shell: an exported
+ * PULUMI_BACKEND_URL or PULUMI_CONFIG_PASSPHRASE (a team's) would point it elsewhere.
+ */
+function pulumiHint(args: string, backend: string | undefined): string {
+  const exported = process.env.PULUMI_CONFIG_PASSPHRASE;
+  const env = exported && exported !== DEMO_PASSPHRASE ? `PULUMI_CONFIG_PASSPHRASE=${DEMO_PASSPHRASE} ` : "";
+  const where =
+    backend !== undefined
+      ? " --backend <url>"
+      : process.env.PULUMI_BACKEND_URL
+        ? ` --backend '${demoEnv().PULUMI_BACKEND_URL}'`
+        : "";
+  return `\`${env}npm run pulumi --${where} ${args}\``;
 }
 
 async function main(): Promise<void> {
@@ -91,10 +126,15 @@ async function main(): Promise<void> {
     };
     const run = async (args: string[], echo = true) => {
       const result = await runCommand(pulumi, [...args, "--stack", "demo"], { cwd: REPO_ROOT, env, echo });
-      if (result.code !== 0) throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code})`);
+      if (result.code !== 0) {
+        // What was not echoed is quoted (without colour codes): the reason, e.g. a YAML error.
+        const why = echo ? "" : `: ${stripVTControlCharacters(result.stderr).trim()}`;
+        throw new Error(`pulumi ${args.join(" ")} failed (exit ${result.code})${why}`);
+      }
       return result;
     };
     await run(["stack", "select", "--create"], false);
+    checkDemoConfig((await run(["config", "--json"], false)).stdout);
 
     if (values.destroy) {
       await run(["destroy", "--yes", "--non-interactive"]);
@@ -112,18 +152,18 @@ async function main(): Promise<void> {
       rows.push([
         name,
         token.scope,
-        token.id,
+        token.tokenId,
         token.createdAt,
         await proveScope(utho, outputs.secrets?.[name]),
       ]);
     }
     console.log("\nTokens as code: the demo stack");
     console.log(formatTable(rows));
-    const again = backend === undefined ? "" : " --backend <url>";
+    const again = backend === undefined ? "" : " -- --backend <url>";
     console.log(
-      `\nSecrets stay secret: \`npm run pulumi --${again} stack output --stack demo\` shows [secret].` +
-        `\nEdit Pulumi.demo.yaml and run \`npm run demo${again ? ` --${again}` : ""}\` again to converge; ` +
-        `\`npm run demo --${again} --destroy\` removes every token.`,
+      `\nSecrets stay secret: ${pulumiHint("stack output --stack demo", backend)} shows [secret].` +
+        `\nEdit Pulumi.demo.yaml and run \`npm run demo${again}\` again to converge; ` +
+        `\`npm run demo --${backend === undefined ? "" : " --backend <url>"} --destroy\` removes every token.`,
     );
   } finally {
     await emulator.close();

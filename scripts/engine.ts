@@ -17,8 +17,12 @@ export const REPO_ROOT = path.resolve(
 /** The demo's local stack lives here (git-ignored). */
 export const DEMO_DIR = path.join(REPO_ROOT, ".demo");
 export const DEMO_STATE_DIR = path.join(DEMO_DIR, "state");
-/** Guards only the demo's local secrets on this machine; set PULUMI_CONFIG_PASSPHRASE to override. */
-export const DEMO_PASSPHRASE = process.env.PULUMI_CONFIG_PASSPHRASE ?? "utho-demo";
+/**
+ * The demo stack's passphrase: Pulumi.demo.yaml's `encryptionsalt` was made with it, so the demo
+ * uses it whatever PULUMI_CONFIG_PASSPHRASE says (a team's, exported for its own stacks). It
+ * guards only the demo's secrets of emulator tokens on this machine.
+ */
+export const DEMO_PASSPHRASE = "utho-demo";
 
 /** The path of a working `pulumi`, provisioned on first use (cached outside the clone). */
 export function provisionPulumi(): string {
@@ -109,10 +113,11 @@ export function describeBackend(url: string): string {
 
 /**
  * The demo's offline environment on its local folder, or on `backend` when one is given (the
- * CLI then reaches that backend; plugins and update checks stay offline).
+ * CLI then reaches that backend; plugins and update checks stay offline), with `passphrase`
+ * (default the demo stack's).
  */
-export function demoEnv(backend?: string): Record<string, string> {
-  const env = offlineEnv(DEMO_STATE_DIR, DEMO_PASSPHRASE);
+export function demoEnv(backend?: string, passphrase = DEMO_PASSPHRASE): Record<string, string> {
+  const env = offlineEnv(DEMO_STATE_DIR, passphrase);
   if (backend !== undefined) env.PULUMI_BACKEND_URL = backend;
   return env;
 }

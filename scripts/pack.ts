@@ -19,14 +19,30 @@ export interface Packed {
   files: string[];
 }
 
-/** Runs `npm pack` (no lifecycle scripts) of the package at `root` into `destination`. */
-export function pack(destination: string, root = REPO_ROOT): Packed {
+/**
+ * Runs `npm pack` of the package at `root` into `destination`: by default with no lifecycle
+ * scripts (the caller built dist/ already); with `{ scripts: true }` as a user's `npm pack` runs,
+ * its `prepare` building dist/ first.
+ */
+export function pack(destination: string, root = REPO_ROOT, options: { scripts?: boolean } = {}): Packed {
   const out = execFileSync(
     "npm",
-    ["pack", "--json", "--ignore-scripts", "--no-audit", "--no-fund", "--pack-destination", destination],
+    [
+      "pack",
+      "--json",
+      ...(options.scripts ? [] : ["--ignore-scripts"]),
+      "--no-audit",
+      "--no-fund",
+      "--pack-destination",
+      destination,
+    ],
     { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
   );
-  const [report] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
+  // Lifecycle scripts print to stdout before the JSON report.
+  const [report] = JSON.parse(out.slice(out.indexOf("[\n"))) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   return { tarball: path.join(destination, report.filename), files: report.files.map((f) => f.path) };
 }
 
@@ -42,16 +58,32 @@ export function unpack(tarball: string, projectDir: string): string {
   return dir;
 }
 
-/** `pack` and `unpack` in one, leaving no tarball behind; returns the files shipped. */
-export function installPacked(projectDir: string, root = REPO_ROOT): string[] {
-  const scratch = mkdtempSync(path.join(tmpdir(), "utho-pack-"));
-  try {
-    const { tarball, files } = pack(scratch, root);
-    unpack(tarball, projectDir);
-    return files;
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+/**
+ * The environment variable naming this checkout's tarball once a jest run packed it (the global
+ * setup, tests/support/build.js, packs right after the build): every project of the run installs
+ * that one tarball.
+ */
+export const PACKED_TARBALL_ENV = "UTHO_TOKENS_PACKED_TARBALL";
+
+/** Tarballs this process packed, by package root, and the scratch folder that holds them. */
+const packedHere = new Map<string, string>();
+let scratch: string | undefined;
+
+/** The tarball of the package at `root`, packed once per run (or per process outside jest). */
+export function packedTarball(root = REPO_ROOT): string {
+  const fromRun = process.env[PACKED_TARBALL_ENV];
+  if (root === REPO_ROOT && fromRun) return fromRun;
+  const known = packedHere.get(root);
+  if (known) return known;
+  if (scratch === undefined) {
+    const dir = mkdtempSync(path.join(tmpdir(), "utho-pack-"));
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    scratch = dir;
   }
+  const destination = mkdtempSync(path.join(scratch, "root-"));
+  const { tarball } = pack(destination, root);
+  packedHere.set(root, tarball);
+  return tarball;
 }
 
 /**
@@ -60,7 +92,7 @@ export function installPacked(projectDir: string, root = REPO_ROOT): string[] {
  * the program and the provider host.
  */
 export function installIntoProject(projectDir: string, root = REPO_ROOT): void {
-  installPacked(projectDir, root);
+  unpack(packedTarball(root), projectDir);
   const pulumiLink = path.join(projectDir, "node_modules/@pulumi");
   rmSync(pulumiLink, { force: true });
   symlinkSync(path.join(REPO_ROOT, "node_modules/@pulumi"), pulumiLink);

@@ -15,7 +15,14 @@ try {
   console.error(error instanceof Error ? error.message : error);
   process.exit(2);
 }
-// A backend the caller chose wins over the demo's: --backend first, then PULUMI_BACKEND_URL.
-const env = { ...process.env, ...demoEnv(split.backend ?? (process.env.PULUMI_BACKEND_URL || undefined)) };
+// A backend the caller chose wins over the demo's: --backend first, then PULUMI_BACKEND_URL; so
+// does the caller's passphrase, for the stacks of that backend.
+const env = {
+  ...process.env,
+  ...demoEnv(
+    split.backend ?? (process.env.PULUMI_BACKEND_URL || undefined),
+    process.env.PULUMI_CONFIG_PASSPHRASE || undefined,
+  ),
+};
 const result = spawnSync(provisionPulumi(), split.rest, { cwd: REPO_ROOT, env, stdio: "inherit" });
 process.exit(result.status ?? 1);

@@ -22,7 +22,8 @@ const legacy = new ApiToken(
   { retainOnDelete: true },
 );
 
-export const legacyId = legacy.id;
+// The live token's Utho id (`tokenId`, never the resource's `id`, which names the first token).
+export const legacyTokenId = legacy.tokenId;
 export const legacyCreatedAt = legacy.createdAt;
 // Plain: compare with `printf %s "$SECRET" | sha256sum | cut -c1-16` to know which secret it is.
 export const legacyFingerprint = legacy.fingerprint;

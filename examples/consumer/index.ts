@@ -11,9 +11,12 @@ const producer = new pulumi.StackReference(config.require("producerStack"));
 // Still a secret here: it stays encrypted in this stack's state and [secret] in its outputs.
 const deployerToken = producer.requireOutput("deployerToken") as pulumi.Output<string>;
 
-// The base URL comes from UTHO_BASE_URL when set (the emulator, in tests), else Utho's.
-const whoAmI = deployerToken.apply(async (apiKey) => {
-  const utho = new UthoClient({ apiKey });
+// The API the producer's token lives in, from the producer's outputs (the token is refused by
+// any other); a producer that does not export it leaves UTHO_BASE_URL, else Utho's.
+const baseUrl = producer.getOutput("uthoBaseUrl") as pulumi.Output<string | undefined>;
+
+const whoAmI = pulumi.all([deployerToken, baseUrl]).apply(async ([apiKey, baseUrl]) => {
+  const utho = new UthoClient({ apiKey, baseUrl });
   const [user, tokens] = await Promise.all([utho.account.info(), utho.apiTokens.list()]);
   return { accountId: String(user.id ?? ""), visibleTokens: tokens.length };
 });

@@ -14,7 +14,10 @@ export const deployerFingerprint = deployer.fingerprint;
 export const deployerTokenId = deployer.tokenId;
 export const rotationDueAt = deployer.rotationDueAt;
 export const rotatedAt = deployer.rotatedAt;
+// The previous token exists only during an overlap. An undefined output draws Pulumi's
+// "Undefined value (previousToken) will not show as a stack output" warning on every run: these
+// are null outside an overlap.
 /** The secret the last rotation replaced: it keeps working until previousRevokeAt. */
-export const previousToken = deployer.previousToken;
-export const previousTokenId = deployer.previousTokenId;
-export const previousRevokeAt = deployer.previousRevokeAt;
+export const previousToken = deployer.previousToken.apply((secret) => secret ?? null);
+export const previousTokenId = deployer.previousTokenId.apply((id) => id ?? null);
+export const previousRevokeAt = deployer.previousRevokeAt.apply((at) => at ?? null);

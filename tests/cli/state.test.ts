@@ -1,14 +1,18 @@
 /**
  * Reading a stack's exported state: the tokens its ApiToken resources hold, the operations an
- * interrupted run left pending, and the secrets it carries (exported in clear by the Automation
- * API), none of which may reach anything `utho-tokens` prints.
+ * interrupted run left pending, what a resource's encrypted `connection` is (read from an export
+ * with secrets, into memory), and the secrets such an export carries, none of which may reach
+ * anything `utho-tokens` prints. Most of the state is read with its secrets still encrypted.
  */
 import {
+  connectionsOfPending,
   deploymentSchema,
   interruptedOperations,
+  lockProbeTarget,
   pendingKey,
   registerStateSecrets,
   tokensInState,
+  withoutCiphertext,
   withoutPendingOperations,
 } from "../../cli/state";
 
@@ -204,6 +208,68 @@ describe("interruptedOperations", () => {
     expect(raw.pending_operations).toHaveLength(4);
     // A create of the same resource is another operation than its delete.
     expect(withoutPendingOperations(raw, new Set([pendingKey("creating", urn(TYPE, "ci"))]))).toEqual(raw);
+  });
+});
+
+describe("a state exported with its secrets encrypted", () => {
+  const encrypted = { [SIG]: "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc:def" };
+  const pendingCreate = (connection: unknown) =>
+    deploymentSchema.parse({
+      pending_operations: [
+        {
+          type: "creating",
+          resource: {
+            urn: urn(TYPE, "new"),
+            type: TYPE,
+            inputs: { name: "new-deadbeef", scope: "read", autoNamed: true, connection },
+          },
+        },
+      ],
+    });
+
+  it("marks a create whose connection is encrypted, for reconcile to read that connection alone", () => {
+    expect(interruptedOperations(pendingCreate(encrypted)).ours).toEqual([
+      {
+        urn: urn(TYPE, "new"),
+        operation: "creating",
+        wanted: { name: "new-deadbeef", scope: "read", autoNamed: true },
+        connectionEncrypted: true,
+      },
+    ]);
+    // From the same state exported with its secrets: the connection of each pending operation.
+    expect(connectionsOfPending(raw)).toEqual(
+      new Map([
+        [
+          pendingKey("creating", urn(TYPE, "new")),
+          { apiKey: "other-account-key-0123456789abcdef", baseUrl: "http://127.0.0.1:9" },
+        ],
+        [pendingKey("creating", urn(TYPE, "adopted")), { apiKey: "nested-secret-key-0123456789abcdef" }],
+      ]),
+    );
+  });
+
+  it("compares without ciphertexts, which every write renews", () => {
+    const a = { outputs: { token: encrypted, name: "x" } };
+    const b = { outputs: { token: { ...encrypted, ciphertext: "v1:other" }, name: "x" } };
+    expect(withoutCiphertext(a)).toEqual(withoutCiphertext(b));
+    expect(withoutCiphertext(a)).not.toEqual(withoutCiphertext({ outputs: { token: encrypted, name: "y" } }));
+  });
+
+  it("probes the lock on the stack's root resource, setting its protect flag to what it is", () => {
+    expect(lockProbeTarget(deployment)).toEqual({
+      urn: urn("pulumi:pulumi:Stack", "tokens-dev"),
+      protect: false,
+    });
+    const protectedOnly = deploymentSchema.parse({
+      resources: [
+        { urn: urn(TYPE, "a"), type: TYPE, protect: true },
+        // Two entries for one URN (a replacement under way) cannot be named.
+        { urn: urn(TYPE, "b"), type: TYPE },
+        { urn: urn(TYPE, "b"), type: TYPE, delete: true },
+      ],
+    });
+    expect(lockProbeTarget(protectedOnly)).toEqual({ urn: urn(TYPE, "a"), protect: true });
+    expect(lockProbeTarget(deploymentSchema.parse({}))).toBeUndefined();
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `utho-tokens audit` from a real project: the stack's state read through the Automation API,
+ * `utho-tokens audit` from a real project: the stack's state read through the Pulumi CLI (its secrets left encrypted),
  * the account through the SDK, the exit code as a CI gate, and clear errors for a missing stack
  * or credentials. Nothing it prints holds a secret.
  */

@@ -8,7 +8,7 @@
  * crash` runs 12) from UTHO_CRASH_SEED. A point is a count of requests of one method that the
  * emulator has answered; the emulator answers slowly, so the kill lands with requests in flight.
  */
-import { mkdtempSync, rmSync, truncateSync, utimesSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, truncateSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Checkpoint, checkpoint, seededRandom } from "../support/checkpoint";
@@ -108,13 +108,13 @@ describe.each(killPoints(POINTS, SEED))(
       const { plan, done } = await recover(p);
       const revoked = /Revoked ([\d, ]+);/.exec(done)?.[1]?.split(", ").length ?? 0;
       expect(plan).toMatch(/Nothing was changed|nothing to reconcile/);
-      // Reconcile reads the state with its secrets in clear; it prints none of them.
+      // Reconcile never sees the state's secrets in clear; it prints none of them either.
       for (const secret of secrets) expect(`${plan}\n${done}`).not.toContain(secret);
       if (killed.orphans.length > 0) {
         expect(plan).toMatch(/minted \(id \d+\) but never recorded; revoke it/);
         expect(done).toMatch(/Revoked \d+(, \d+)*; cleared \d+ pending operations? from stack/);
       }
-      // The state went back through `pulumi stack import` with its secrets encrypted again.
+      // The state went back through `pulumi stack import` with its secrets still encrypted.
       expect(await p.exportState()).not.toContain('"plaintext"');
       expect((await checkpoint(p.emulator, [p])).orphans).toEqual([]);
       expect(revoked).toBe(killed.orphans.length);
@@ -145,16 +145,59 @@ describe.each(killPoints(POINTS, SEED))(
   },
 );
 
-it("reconcile refuses to act while a killed run's lock is in place, and revokes nothing", async () => {
+it("reconcile and audit write no secret to disk: refused, failed or done, nothing is left in TMPDIR", async () => {
   const p = await openProject("tests/e2e/programs/many", { emulator: { latencyMs: 400 } });
+  // Two tokens recorded first, so that the state holds secrets (encrypted), then a run killed.
+  await p.setConfig("count", "2");
+  await p.pulumi(UP);
   await p.setConfig("count", String(N));
   await killAfter(p, UP, { run: "up", method: "POST", after: 2, parallel: 8 });
   const before = await checkpoint(p.emulator, [p]);
   expect(before.orphans.length).toBeGreaterThan(0);
-  const locked = await p.uthoTokens(["reconcile", "--yes"], { expectFailure: true });
-  expect(locked.code).toBe(2);
-  expect(locked.stderr).toMatch(/cannot be written: a run is going on, or a killed run left its lock/);
+  // A temp folder of their own, to see every file they (and the Pulumi CLI they run) leave there.
+  const tmp = mkdtempSync(path.join(tmpdir(), "utho-reconcile-tmp-"));
+  const env = { TMPDIR: tmp };
+
+  // Refused: the killed run's lock is in place. Exit 3, nothing revoked.
+  const locked = await p.uthoTokens(["reconcile", "--yes"], { expectFailure: true, env });
+  expect(locked.code).toBe(3);
+  expect(locked.stderr).toMatch(
+    /^utho-tokens: Stack \S+ is locked: a run is going on, or a killed run left its lock\..* Nothing was revoked\.\n$/,
+  );
   expect((await checkpoint(p.emulator, [p])).orphans).toEqual(before.orphans);
+  expect(readdirSync(tmp)).toEqual([]);
+  // Audit reads the state without its secrets: it needs no passphrase.
+  await p.uthoTokens(["audit", "--json"], { env: { ...env, PULUMI_CONFIG_PASSPHRASE: "" } });
+
+  await p.pulumi(["cancel", "--yes"]);
+  // Failed: every revocation refused by the API. Exit 4, the pending operations kept.
+  p.emulator.injectFault({ kind: "status-error", method: "DELETE", times: Number.POSITIVE_INFINITY });
+  const failed = await p.uthoTokens(["reconcile", "--yes"], { expectFailure: true, env });
+  expect(failed.code).toBe(4);
+  expect(failed.stderr).toMatch(/^utho-tokens: Reconcile of stack \S+ stopped after revoking nothing: /);
+  expect(readdirSync(tmp)).toEqual([]);
+  p.emulator.clearFaults();
+
+  // A wrong passphrase: met at the lock probe, before any revocation; one plain line, exit 2.
+  const wrong = await p.uthoTokens(["reconcile", "--yes", "--json"], {
+    expectFailure: true,
+    env: { ...env, PULUMI_CONFIG_PASSPHRASE: "not-it" },
+  });
+  expect(wrong.code).toBe(2);
+  expect(wrong.stderr).toMatch(
+    /^utho-tokens: Pulumi cannot decrypt the secrets of stack \S+: a wrong or missing passphrase .*\n$/,
+  );
+  expect(wrong.stdout).toContain('"error": "Pulumi cannot decrypt the secrets of stack');
+  expect((await checkpoint(p.emulator, [p])).orphans).toEqual(before.orphans);
+  expect(readdirSync(tmp)).toEqual([]);
+
+  const done = await p.uthoTokens(["reconcile", "--yes", "--json"], { env });
+  const report = JSON.parse(done.stdout) as { stacks: { applied: { revoked: string[] } }[] };
+  expect(report.stacks[0]?.applied.revoked.sort()).toEqual([...before.orphans].sort());
+  expect((await checkpoint(p.emulator, [p])).orphans).toEqual([]);
+  expect((await p.exportSecrets()).deployment.pending_operations ?? []).toEqual([]);
+  expect(readdirSync(tmp)).toEqual([]);
+  rmSync(tmp, { recursive: true, force: true });
 });
 
 it("a kill that tears the file backend's metadata leaves the stack unreadable; reconcile mends it, then recovers as ever", async () => {
@@ -177,16 +220,22 @@ it("a kill that tears the file backend's metadata leaves the stack unreadable; r
   const cancel = await p.pulumi(["cancel", "--yes"], { expectFailure: true });
   expect(cancel.stderr).toContain("failed to load checkpoint: EOF");
   const audit = await p.uthoTokens(["audit", "--stack", "e2e"], { expectFailure: true });
-  expect(audit.stderr).toMatch(/cannot read the stack's state \(EOF\).*`utho-tokens reconcile` finds it/);
+  expect(audit.stderr).toMatch(
+    /cannot read (stack \S*e2e|the project) \(EOF\).*`utho-tokens reconcile --stack <name> --repair-backend`/,
+  );
 
-  const plan = await p.uthoTokens(["reconcile", "--stack", "e2e"], { expectFailure: true });
+  // Without --repair-backend it is only reported, even with --yes.
+  const plan = await p.uthoTokens(["reconcile", "--stack", "e2e", "--yes"], { expectFailure: true });
   expect(plan.code).toBe(1);
   expect(plan.stdout).toContain(
     `has 1 torn metadata file, left by a run killed while it saved the state: ${sidecar}`,
   );
   // Mended, the stack reads again; the killed run's lock is still there, so nothing is revoked yet.
-  const mended = await p.uthoTokens(["reconcile", "--stack", "e2e", "--yes"], { expectFailure: true });
+  const mended = await p.uthoTokens(["reconcile", "--stack", "e2e", "--repair-backend", "--yes"], {
+    expectFailure: true,
+  });
   expect(mended.stdout).toContain("Removed it; the stack reads as its last saved checkpoint.");
+  expect(mended.code).toBe(3);
   expect(mended.stderr).toMatch(/killed run left its lock/);
 
   const { done } = await recover(p);

@@ -1,10 +1,23 @@
 /**
- * The published package: what `npm pack` ships, and what a user's `require` can reach through
- * package.json's `exports`. The tarball is unpacked into a scratch project's node_modules, next
- * to links to the declared dependencies only, and probed from a separate Node process.
+ * The published package, as a fresh clone makes it: in a copy of the repository holding only
+ * what git tracks, `npm ci` and then `npm pack`, as the README says. What the tarball ships,
+ * what a user's `require` can reach through package.json's `exports`, that the committed lock
+ * needs no rewrite, and that the examples install as their READMEs say. The tarball is unpacked
+ * into a scratch project's node_modules, next to links to the declared dependencies only, and
+ * probed from a separate Node process.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PACKAGE_NAME, type Packed, pack, REPO_ROOT, unpack } from "../../scripts/pack";
@@ -20,13 +33,44 @@ interface Manifest {
 const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as Manifest;
 
 let scratch: string;
+let clone: string;
 let project: string;
 let installed: string;
 let packed: Packed;
 
+/**
+ * A fresh clone of this checkout: the files git tracks (and new ones it would track), as they are
+ * in the working tree, so uncommitted changes are tested too; nothing git ignores (dist/,
+ * node_modules/).
+ */
+function freshClone(destination: string): string {
+  const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO_ROOT,
+    encoding: "utf8",
+  })
+    .split("\0")
+    .filter((file) => file !== "" && existsSync(path.join(REPO_ROOT, file)));
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(destination, file)), { recursive: true });
+    cpSync(path.join(REPO_ROOT, file), path.join(destination, file));
+  }
+  return destination;
+}
+
+/** Runs npm as a user would, in `cwd`; the cache spares the network what it already holds. */
+function npm(args: string[], cwd: string): void {
+  execFileSync("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], { cwd, stdio: "pipe" });
+}
+
+// A fresh clone's `npm ci` (which builds, through `prepare`) and `npm pack` take a minute or two
+// on a loaded 2-core machine.
 beforeAll(() => {
   scratch = mkdtempSync(path.join(tmpdir(), "utho-surface-"));
-  packed = pack(scratch);
+  clone = freshClone(path.join(scratch, "clone"));
+  npm(["ci"], clone);
+  // `npm pack` itself builds: what `npm ci` built is not what ships.
+  rmSync(path.join(clone, "dist"), { recursive: true, force: true });
+  packed = pack(scratch, clone, { scripts: true });
   project = path.join(scratch, "project");
   // Node keys require.cache by real path.
   installed = realpathSync(unpack(packed.tarball, project));
@@ -36,7 +80,7 @@ beforeAll(() => {
     mkdirSync(path.dirname(link), { recursive: true });
     symlinkSync(path.join(REPO_ROOT, "node_modules", name), link);
   }
-});
+}, 600_000);
 
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -75,6 +119,36 @@ describe("the tarball", () => {
       .filter((t) => !packed.files.includes(t));
     expect(missing).toEqual([]);
   });
+});
+
+describe("a fresh clone", () => {
+  it("keeps its package-lock.json through a plain `npm install`", () => {
+    const lock = readFileSync(path.join(clone, "package-lock.json"), "utf8");
+    npm(["install", "--ignore-scripts"], clone);
+    expect(readFileSync(path.join(clone, "package-lock.json"), "utf8")).toBe(lock);
+  }, 300_000);
+
+  // Each example's README: `npm ci` at the root (done above), then `npm install` in the example
+  // (`npm ci` in per-environment, which locks its dependencies for its workflow).
+  it.each([
+    ["per-environment", "ci"],
+    ["single-token", "install"],
+  ])(
+    "examples/%s installs as its README says (npm %s): the package built, one @pulumi/pulumi",
+    (example, command) => {
+      const dir = path.join(clone, "examples", example);
+      const readme = readFileSync(path.join(dir, "README.md"), "utf8");
+      expect(readme).toContain(`npm ci\ncd examples/${example}\nnpm ${command}`);
+      npm([command], dir);
+      expect(existsSync(path.join(dir, "node_modules", PACKAGE_NAME, manifest.main))).toBe(true);
+      const copies = execFileSync("find", ["node_modules", "-path", "*/@pulumi/pulumi/package.json"], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      expect(copies.trim().split("\n")).toEqual(["node_modules/@pulumi/pulumi/package.json"]);
+    },
+    300_000,
+  );
 });
 
 describe("require from an installed copy", () => {
@@ -227,7 +301,7 @@ describe("the utho-tokens bin", () => {
     const help = await run(["--help"], project);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: utho-tokens <command>/);
-    expect(help.stdout).toContain("reconcile [--stack S] [--yes]");
+    expect(help.stdout).toContain("reconcile [--stack S ...] [--yes]");
   });
 
   // Five Node.js processes, started together: on a loaded 2-core CI machine each can take a

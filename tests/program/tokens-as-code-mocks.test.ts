@@ -27,6 +27,8 @@ function runWithTokens(tokens: unknown): void {
           state: {
             ...args.inputs,
             createdAt: `2026-11-23 10:00:0${registered.length}`,
+            // As after an in-place rotation: the live token is not the one the id names.
+            tokenId: String(2000 + registered.length),
             token: `secret-of-${args.name}`,
           },
         };
@@ -70,7 +72,7 @@ describe("tokensAsCode() under Pulumi's mocks", () => {
     ]);
   });
 
-  it("exports the facts and the secrets keyed by name, in two separate maps", async () => {
+  it("exports the facts (the live token's id, tokenId) and the secrets keyed by name, in two separate maps", async () => {
     runWithTokens(list);
     const outputs = tokensAsCode();
     await settled();
@@ -79,16 +81,16 @@ describe("tokensAsCode() under Pulumi's mocks", () => {
     expect(Object.keys(outputs.tokens)).toEqual(names);
     expect(Object.keys(outputs.secrets)).toEqual(names);
 
-    const ids = new Map(registered.map((r, i) => [r.name, String(1001 + i)]));
+    const liveIds = new Map(registered.map((r, i) => [r.name, String(2001 + i)]));
     for (const [i, name] of names.entries()) {
       const facts = outputs.tokens[name];
-      expect(Object.keys(facts ?? {}).sort()).toEqual(["createdAt", "id", "scope"]);
+      expect(Object.keys(facts ?? {}).sort()).toEqual(["createdAt", "scope", "tokenId"]);
       if (!facts) continue;
-      expect(await resolved(facts.id)).toBe(ids.get(name));
+      expect(await resolved(facts.tokenId)).toBe(liveIds.get(name));
       expect(await resolved(facts.scope)).toBe(i === 0 ? "write" : "read");
       expect(await resolved(facts.createdAt)).toMatch(/^2026-11-23 10:00:0[1-3]$/);
       // Plain values: nothing the program adds makes them secret.
-      for (const output of [facts.id, facts.scope, facts.createdAt]) {
+      for (const output of [facts.tokenId, facts.scope, facts.createdAt]) {
         expect(await pulumi.isSecret(output)).toBe(false);
       }
 

@@ -13,17 +13,18 @@ import { offlineEnv, type PulumiResult, REPO_ROOT, runCommand } from "../../scri
 import { installIntoProject } from "../../scripts/pack";
 
 const E2E_DIR = path.join(REPO_ROOT, ".e2e");
-const STACK = "e2e";
 
 export interface E2EProject {
   dir: string;
   emulator: RunningEmulator;
   /** Output of every CLI run except the ones made with `{ secret: true }`. */
   transcript: string[];
-  /** Runs `pulumi <args> --stack e2e --non-interactive`; fails the test on a non-zero exit unless told. */
+  /** The stack every command runs on: `e2e` unless opened with another. */
+  stack: string;
+  /** Runs `pulumi <args> --stack <stack> --non-interactive`; fails the test on a non-zero exit unless told. */
   pulumi(args: string[], options?: RunOptions): Promise<PulumiResult>;
   /**
-   * Starts `pulumi <args> --stack e2e --non-interactive`; `kill()` ends it and every process it
+   * Starts `pulumi <args> --stack <stack> --non-interactive`; `kill()` ends it and every process it
    * started (language host, program, provider host) at once with SIGKILL: a CI job cancelled.
    */
   startPulumi(args: string[]): { kill(): void; exited: Promise<number | null> };
@@ -55,7 +56,8 @@ export interface RunOptions {
 
 /**
  * Copies the program in `source` (relative to the repo root, e.g. "tests/e2e/programs/token" or
- * "examples/rotation") into a fresh project directory under .e2e/ and opens its `e2e` stack.
+ * "examples/rotation") into a fresh project directory under .e2e/ and opens its stack (`e2e`
+ * unless `stack` names another).
  */
 export interface OpenOptions {
   /** Where the provider's credentials come from. @default "env" */
@@ -68,6 +70,8 @@ export interface OpenOptions {
   sharedEmulator?: RunningEmulator;
   /** Environment for every command, e.g. UTHO_TIMEOUT_MS. */
   env?: NodeJS.ProcessEnv;
+  /** The stack's name, e.g. an example's `dev` with its Pulumi.dev.yaml. @default "e2e" */
+  stack?: string;
 }
 
 /** The parts of `pulumi stack export` the tests read. */
@@ -133,9 +137,14 @@ export async function openProject(
   options: OpenOptions = {},
 ): Promise<E2EProject> {
   const credentials = options.credentials ?? "env";
+  const stack = options.stack ?? "e2e";
   mkdirSync(E2E_DIR, { recursive: true });
   const dir = mkdtempSync(path.join(E2E_DIR, `${path.basename(source)}-`));
-  cpSync(path.join(REPO_ROOT, source), dir, { recursive: true });
+  // As a fresh clone has it: not what an `npm install` in the source left there.
+  cpSync(path.join(REPO_ROOT, source), dir, {
+    recursive: true,
+    filter: (file) => path.basename(file) !== "node_modules",
+  });
   installIntoProject(dir, options.packageRoot);
   const emulator = options.sharedEmulator ?? (await startEmulator(options.emulator));
 
@@ -157,7 +166,7 @@ export async function openProject(
 
   const transcript: string[] = [];
   const pulumi: E2EProject["pulumi"] = async (args, options = {}) => {
-    const result = await runCommand(pulumiBinary, [...args, "--stack", STACK, "--non-interactive"], {
+    const result = await runCommand(pulumiBinary, [...args, "--stack", stack, "--non-interactive"], {
       cwd: dir,
       env: { ...env, ...options.env },
     });
@@ -169,7 +178,7 @@ export async function openProject(
     return result;
   };
   const startPulumi: E2EProject["startPulumi"] = (args) => {
-    const child: ChildProcess = spawn(pulumiBinary, [...args, "--stack", STACK, "--non-interactive"], {
+    const child: ChildProcess = spawn(pulumiBinary, [...args, "--stack", stack, "--non-interactive"], {
       cwd: dir,
       env,
       stdio: "ignore",
@@ -211,6 +220,7 @@ export async function openProject(
 
   return {
     dir,
+    stack,
     emulator,
     transcript,
     pulumi,
