@@ -6,7 +6,7 @@
  * holds. Reconcile finds those tokens, revokes the ones it can
  * prove are this stack's, and clears the ApiToken resources' pending operations.
  *
- * What counts as proof: an auto-generated name (the resource name plus 8 random hex digits,
+ * What counts as proof: an auto-generated name (the resource name plus 16 random hex digits, 8 before,
  * fixed when the resource was first checked) belongs to that one resource; a token with that
  * name and scope that the stack's state does not hold was minted by the interrupted create. An
  * explicit name may equally be another stack's token in the same account, so such tokens are

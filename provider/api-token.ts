@@ -22,7 +22,8 @@ export interface ApiTokenArgs {
   scope?: pulumi.Input<TokenScope>;
   /**
    * The token's name in the Utho console, 1-64 characters, no control characters. Changing it
-   * replaces the token. @default the resource name plus a random suffix, fixed for the resource's life
+   * replaces the token. @default the resource name plus a random 64-bit suffix, drawn by the `up`
+   * that creates the resource (a preview shows it unknown) and fixed for the resource's life
    */
   name?: pulumi.Input<string>;
   /** Bring an existing token under management instead of minting one. Requires `name`. */
@@ -129,11 +130,17 @@ export class ApiToken extends pulumi.dynamic.Resource {
   constructor(name: string, args: ApiTokenArgs = {}, opts?: pulumi.CustomResourceOptions) {
     // A fresh props object each time: the base constructor mutates it.
     // Only the inputs given, plus every declared output seeded as undefined: each property
-    // costs the SDK work per resource, which counts at a thousand resources.
+    // costs the SDK work per resource, which counts at a thousand resources. A property this
+    // class does not declare (`scopes` from JavaScript, a spread object) goes along too, so
+    // that `check` refuses it by name instead of the token being minted without it.
+    const { adopt, connection, ...given } = args as Record<string, unknown>;
     const props = {
+      ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
       name: args.name,
       scope: args.scope,
       namePrefix: name,
+      // A preview leaves a new token's auto-name unknown: the `up` draws it (see naming.ts).
+      previewing: args.name === undefined && pulumi.runtime.isDryRun() ? true : undefined,
       createdAt: undefined,
       tokenId: undefined,
       accountId: undefined,
@@ -147,16 +154,9 @@ export class ApiToken extends pulumi.dynamic.Resource {
       expired: undefined,
       // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
       // program passed it in plain text.
-      ...(args.adopt === undefined ? {} : { adopt: pulumi.secret(args.adopt) }),
-      ...(args.rotation === undefined ? {} : { rotation: args.rotation }),
-      ...(args.keepers === undefined ? {} : { keepers: args.keepers }),
-      ...(args.rotateAfter === undefined ? {} : { rotateAfter: args.rotateAfter }),
-      ...(args.overlap === undefined ? {} : { overlap: args.overlap }),
-      ...(args.expiresAt === undefined ? {} : { expiresAt: args.expiresAt }),
-      ...(args.verify === undefined ? {} : { verify: args.verify }),
-      ...(args.onMissing === undefined ? {} : { onMissing: args.onMissing }),
+      ...(adopt === undefined ? {} : { adopt: pulumi.secret(adopt) }),
       // Secret as a whole, for the same reason: it holds an API key.
-      ...(args.connection === undefined ? {} : { connection: pulumi.secret(args.connection) }),
+      ...(connection === undefined ? {} : { connection: pulumi.secret(connection) }),
     };
     super(
       host,

@@ -18,7 +18,7 @@ import { now, parseInstant } from "./clock";
 import { parseDuration } from "./duration";
 import { autoName } from "./naming";
 import { durationMs, hasExpired } from "./rotation";
-import { type CheckedInputs, UNKNOWN } from "./types";
+import { type CheckedInputs, isUnknown, UNKNOWN } from "./types";
 
 /** `schema`, or the engine's placeholder for a value not known yet (preview). `schema` comes last. */
 const orUnknown = <S extends z.ZodType>(schema: S) => z.union([z.literal(UNKNOWN), schema]);
@@ -133,16 +133,18 @@ const inputSchema = z
     // Least privilege by default.
     scope: orUnknown(tokenScopeSchema).default("read"),
     adopt: orUnknown(adoptSchema).optional(),
-    rotation: rotationSchema.optional(),
-    keepers: keepersSchema.optional(),
-    rotateAfter: durationSchema.optional(),
-    overlap: durationSchema.optional(),
-    expiresAt: instantSchema.optional(),
-    verify: z.boolean("must be true or false").optional(),
-    onMissing: z.enum(["recreate", "fail"], 'must be "recreate" or "fail"').optional(),
+    rotation: orUnknown(rotationSchema).optional(),
+    keepers: orUnknown(keepersSchema).optional(),
+    rotateAfter: orUnknown(durationSchema).optional(),
+    overlap: orUnknown(durationSchema).optional(),
+    expiresAt: orUnknown(instantSchema).optional(),
+    verify: orUnknown(z.boolean("must be true or false")).optional(),
+    onMissing: orUnknown(z.enum(["recreate", "fail"], 'must be "recreate" or "fail"')).optional(),
     connection: orUnknown(connectionSchema).optional(),
     namePrefix: z.string("must be a string").optional(),
     autoNamed: z.boolean("must be a boolean").optional(),
+    // Set by `ApiToken` during a preview: a new resource's auto-name is left unknown (`naming.ts`).
+    previewing: z.boolean("must be a boolean").optional(),
     __provider: z.string("must be a string").optional(),
   })
   .strict();
@@ -172,13 +174,15 @@ function failuresOf(
   });
 }
 
+/** What only a rotation uses: an adopted token is never rotated by the provider. */
+const ROTATION_INPUTS = ["rotation", "keepers", "rotateAfter", "overlap"] as const;
+
 /**
- * Both tokens of an overlap must not outlive the next rotation, which would need a third; and an
- * adopted token is never rotated by the provider, so an overlap would never apply.
+ * Both tokens of an overlap must not outlive the next rotation, which would need a third.
+ * Checked once both are known.
  */
-function overlapRule(overlap: string | undefined, rotateAfter: string | undefined, adopting: boolean) {
-  if (overlap === undefined) return undefined;
-  if (adopting) return "cannot be set with adopt: an adopted token is never rotated by the provider";
+function overlapRule(overlap: string | undefined, rotateAfter: string | undefined) {
+  if (overlap === undefined || isUnknown(overlap) || isUnknown(rotateAfter)) return undefined;
   const window = durationMs(overlap) ?? 0;
   const every = durationMs(rotateAfter);
   if (every !== undefined && window >= every) {
@@ -197,7 +201,8 @@ export function checkInputs(
 ): pulumi.dynamic.CheckResult<CheckedInputs> {
   const parsed = inputSchema.safeParse(news);
   if (!parsed.success) return { failures: failuresOf(parsed.error.issues) };
-  // `autoNamed` and `__provider` as sent are not kept: the first is decided here, the second is the engine's.
+  // `autoNamed` and `__provider` as sent are not kept: the first is decided here, the second is
+  // the engine's; nor is `previewing`, which only says how to name.
   const {
     name,
     scope,
@@ -211,11 +216,21 @@ export function checkInputs(
     onMissing,
     connection,
     namePrefix,
+    previewing,
   } = parsed.data;
-  const overlapProblem = overlapRule(overlap, rotateAfter, adopt !== undefined);
+  if (adopt !== undefined) {
+    const rotating = ROTATION_INPUTS.find((key) => parsed.data[key] !== undefined);
+    if (rotating) {
+      return failure(
+        rotating,
+        "cannot be set with adopt: an adopted token is never rotated by the provider (remove it, or remove adopt to let the provider mint and rotate its own token)",
+      );
+    }
+  }
+  const overlapProblem = overlapRule(overlap, rotateAfter);
   if (overlapProblem) return failure("overlap", overlapProblem);
   // A new resource whose token would expire before it is minted is a mistake; an existing one
-  // may pass its instant (that is what expiry is).
+  // may pass its instant (that is what expiry is). An unknown one is checked once known.
   if (expiresAt !== undefined && olds.name === undefined && hasExpired(expiresAt)) {
     return failure(
       "expiresAt",
@@ -225,11 +240,14 @@ export function checkInputs(
   if (adopt && name === undefined) {
     return failure("name", "required when adopting a token (it must equal the adopted token's name)");
   }
-  // The user's name, else the one generated earlier (stable for the resource's life), else a new one.
+  // The user's name, else the one generated earlier (stable for the resource's life), else a new
+  // one: drawn by the `up`, unknown to a preview (see `naming.ts`).
   const autoNamed = name === undefined;
-  const resolved = name ?? (olds.autoNamed && olds.name ? olds.name : autoName(namePrefix ?? "token"));
+  const kept = olds.autoNamed && olds.name ? olds.name : undefined;
+  const resolved = name ?? kept ?? (previewing ? UNKNOWN : autoName(namePrefix ?? "token"));
   const nameRule = tokenNameSchema.safeParse(resolved);
-  if (!nameRule.success) return failure("name", nameRule.error.issues[0]?.message ?? "is invalid");
+  if (!isUnknown(resolved) && !nameRule.success)
+    return failure("name", nameRule.error.issues[0]?.message ?? "is invalid");
   return {
     inputs: {
       name: resolved,

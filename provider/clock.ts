@@ -16,17 +16,31 @@ export function parseInstant(text: string): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Milliseconds since the epoch. */
-export function now(env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * The instant UTHO_TOKENS_NOW sets, in milliseconds since the epoch, or undefined when it is not
+ * set. A malformed value throws, naming the variable and the rule.
+ */
+export function clockOverride(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const fixed = env[NOW_VARIABLE];
-  if (fixed === undefined || fixed === "") return Date.now();
+  if (fixed === undefined || fixed === "") return undefined;
   const ms = parseInstant(fixed);
   if (ms === undefined) {
     throw new UthoConfigError(
-      `${NOW_VARIABLE}: "${fixed}" is not an ISO 8601 instant with a time zone (e.g. 2027-01-01T00:00:00Z)`,
+      `${NOW_VARIABLE}: "${fixed}" is not an ISO 8601 instant with a time zone (e.g. 2027-01-01T00:00:00Z); ` +
+        "unset it to use the real time. Nothing was sent to Utho.",
     );
   }
   return ms;
+}
+
+/** What every run says while UTHO_TOKENS_NOW is set, so a forgotten override cannot go unseen. */
+export const clockOverrideWarning = (at: number): string =>
+  `warning: ${NOW_VARIABLE} is set: the provider's clock says ${new Date(at).toISOString()}, not the real time; ` +
+  "rotations, expiry and overlaps are due by that instant. Unset it unless this is a test or a dry run.";
+
+/** Milliseconds since the epoch. */
+export function now(env: NodeJS.ProcessEnv = process.env): number {
+  return clockOverride(env) ?? Date.now();
 }
 
 /**

@@ -15,6 +15,7 @@ import { setFlagsFromString } from "node:v8";
 import type * as pulumi from "@pulumi/pulumi";
 import { registerSecret } from "../sdk/redact";
 import { checkInputs } from "./check";
+import { clockOverride, clockOverrideWarning } from "./clock";
 import { ConfiguredProvider } from "./configured";
 import { reportToStderr } from "./context";
 import {
@@ -40,14 +41,28 @@ import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknow
 setFlagsFromString("--liftoff-only");
 
 let configured: ConfiguredProvider | undefined;
+let clockWarned = false;
+
+/**
+ * A malformed UTHO_TOKENS_NOW stops every operation before any request; a set one is reported
+ * once per run (this process lives for one engine run).
+ */
+function checkClock(): void {
+  const at = clockOverride();
+  if (at === undefined || clockWarned) return;
+  clockWarned = true;
+  reportToStderr(clockOverrideWarning(at));
+}
 
 /** Without a `configure()` call (an engine older than 3.139) the environment alone supplies credentials. */
 const provider = (): ConfiguredProvider => {
+  checkClock();
   configured ??= new ConfiguredProvider();
   return configured;
 };
 
 export function configure(config: ProviderConfig): void {
+  checkClock();
   configured = new ConfiguredProvider(settingsFromStack(config));
 }
 
@@ -56,6 +71,7 @@ export function configure(config: ProviderConfig): void {
  * a passed `expiresAt` is marked in the inputs (`withExpiry`).
  */
 export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>) {
+  checkClock();
   const rules = checkInputs(olds, news);
   const checked = rules.inputs ? { ...rules, inputs: withExpiry(rules.inputs) } : rules;
   const connection = checked.inputs?.connection;
@@ -88,15 +104,17 @@ export function diff(id: string, olds: ApiTokenOutputs, news: CheckedInputs): pu
  * here is a bug somewhere, and must not be sent to Utho as a name or a scope.
  */
 function resolved(inputs: CheckedInputs): ApiTokenInputs {
-  const { scope, adopt, connection } = inputs;
-  if (isUnknown(scope) || isUnknown(adopt) || isUnknown(connection)) {
+  const unknown = Object.keys(inputs).find((key) => isUnknown(inputs[key as keyof CheckedInputs]));
+  if (unknown !== undefined) {
     throw new ApiTokenProviderError(
-      "An input of ApiToken is still unknown at create or update; nothing was done.",
+      `ApiToken input ${unknown} is still unknown at create or update; nothing was done.`,
     );
   }
-  registerSecret(adopt?.token);
-  registerSecret(connection?.apiKey);
-  return { ...inputs, scope, adopt, connection };
+  // Every value is known now, which is all that tells the two types apart.
+  const known = inputs as ApiTokenInputs;
+  registerSecret(known.adopt?.token);
+  registerSecret(known.connection?.apiKey);
+  return known;
 }
 
 /** Secrets the state holds are scrubbed from anything this process prints from now on. */

@@ -70,7 +70,7 @@ function sameKeepers(a: Record<string, string> | undefined, b: Record<string, st
 
 /**
  * What asks for a new token with the same name and scope: a new `rotation` value, new
- * `keepers`, or a `rotateAfter` due by the schedule the program declares now (counted from the
+ * `keepers` (either still unknown at preview: a possible rotation), or a `rotateAfter` due by the schedule the program declares now (counted from the
  * current token's creation). `diff` and `update` both ask, so they agree. Nothing does for an
  * expired token: with a change `update` would not carry out, every run would show it again.
  */
@@ -82,7 +82,7 @@ export function rotationTriggers(
   // An expired token, or one expiring now, is revoked, not rotated; a later `expiresAt` renews it.
   if (olds.expired || hasExpired(news.expiresAt)) return triggers;
   if (isUnknown(news.rotation) || news.rotation !== olds.rotation) triggers.push("rotation");
-  if (!sameKeepers(news.keepers, olds.keepers)) triggers.push("keepers");
+  if (isUnknown(news.keepers) || !sameKeepers(news.keepers, olds.keepers)) triggers.push("keepers");
   if (isDue(rotationDueAt(olds, news.rotateAfter))) triggers.push("rotateAfter");
   return triggers;
 }

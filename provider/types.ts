@@ -31,7 +31,8 @@ export type OnMissing = "recreate" | "fail";
 
 /**
  * The inputs as `check` returns them: validated, auto-named, defaults applied. During preview a
- * value computed from another resource may still be unknown.
+ * value computed from another resource may still be unknown (`Unknown`, a string, so the string
+ * inputs' types already include it), and so is a new resource's auto-name (see `naming.ts`).
  */
 export interface CheckedInputs {
   name: string;
@@ -40,7 +41,7 @@ export interface CheckedInputs {
   /** Any change of this value rotates the token: a new one is minted, then the old one revoked. */
   rotation?: string;
   /** Any change of these values mints a new token, as `rotation` does. */
-  keepers?: Record<string, string>;
+  keepers?: Record<string, string> | Unknown;
   /** A duration ("90d"): the token is replaced once that long has passed since its creation. */
   rotateAfter?: string;
   /**
@@ -56,9 +57,9 @@ export interface CheckedInputs {
    */
   expired?: true;
   /** Whether a new secret must authenticate before create returns. @default true */
-  verify?: boolean;
+  verify?: boolean | Unknown;
   /** @default "recreate" */
-  onMissing?: OnMissing;
+  onMissing?: OnMissing | Unknown;
   connection?: ConnectionSpec | Unknown;
   /** The resource's logical name, the stem of an auto-generated `name`. */
   namePrefix?: string;
@@ -70,6 +71,9 @@ export interface CheckedInputs {
 export interface ApiTokenInputs extends CheckedInputs {
   scope: TokenScope;
   adopt?: AdoptSpec;
+  keepers?: Record<string, string>;
+  verify?: boolean;
+  onMissing?: OnMissing;
   connection?: ConnectionSpec;
 }
 

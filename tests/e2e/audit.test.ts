@@ -25,12 +25,12 @@ it("lists every token with the resource that manages it, flags a hand-made Write
   expect(table).toMatch(
     new RegExp(`^${handMade.id}\\s+hand-made\\s+write\\s.*\\sunmanaged\\s+unmanaged write$`, "m"),
   );
-  expect(table).toMatch(/^\d+\s+token-0-[0-9a-f]{8}\s+read\s.*\s\S*e2e\/token-0\s*$/m);
+  expect(table).toMatch(/^\d+\s+token-0-[0-9a-f]{16}\s+read\s.*\s\S*e2e\/token-0\s*$/m);
   expect(table).toMatch(/4 tokens in Utho account 41250: 3 managed by \S*e2e, 1 unmanaged \(1 Write\)/);
 
   const report = JSON.parse((await p.uthoTokens(["audit", "--json"])).stdout) as AuditJson;
   const managed = report.tokens.map((t) => [
-    t.name.replace(/-[0-9a-f]{8}$/, ""),
+    t.name.replace(/-[0-9a-f]{16}$/, ""),
     t.managedBy.map((m) => m.resource),
   ]);
   expect(managed.sort()).toEqual([

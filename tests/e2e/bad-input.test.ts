@@ -41,3 +41,10 @@ it("pulumi preview refuses bad input naming the field, with no request and nothi
   // refuses it before `check`, naming neither the field nor the rule.
   expect(await failedPreview(p, { name: "ci\ud800" })).toContain("string field contains invalid UTF-8");
 });
+
+it("pulumi preview refuses a property the ApiToken class does not declare (from JavaScript)", async () => {
+  const row = badInputRows().find((r) => r.input === "unknown property `scopes`");
+  expect(row?.when).toBe(AT_PREVIEW);
+  const p = await openProject("tests/e2e/programs/bad-input");
+  expect(await failedPreview(p, row?.value ?? {})).toContain(row?.errorNames);
+});

@@ -45,7 +45,7 @@ it("verify revokes a token whose secret Utho never accepts, and the run fails sa
   const p = await openProject("tests/e2e/programs/token", { emulator: { propagationMs: 3_600_000 } });
   const failed = await p.pulumi(UP, { expectFailure: true });
   expect(`${failed.stdout}\n${failed.stderr}`).toMatch(
-    /Token "token-[0-9a-f]{8}" \(id \d+\) was minted, but its secret did not authenticate within 7\.8 s .*so it was revoked/,
+    /Token "token-[0-9a-f]{16}" \(id \d+\) was minted, but its secret did not authenticate within 7\.8 s .*so it was revoked/,
   );
   expect(p.emulator.listTokens()).toEqual([]);
   // verify: false takes the token as Utho answered.

@@ -36,7 +36,7 @@ it("creates a token; a second up changes nothing", async () => {
   await p.pulumi(["up", "--yes"]);
   const [token] = p.emulator.listTokens();
   expect(p.emulator.listTokens()).toHaveLength(1);
-  expect(token?.name).toMatch(/^token-[0-9a-f]{8}$/);
+  expect(token?.name).toMatch(/^token-[0-9a-f]{16}$/);
   expect(token?.scope).toBe("read");
   expect((await p.pulumi(["stack", "output", "id"])).stdout.trim()).toBe(token?.id);
 
@@ -84,7 +84,7 @@ it("a scope change replaces the token: the new one is minted before the old one 
   const current = await expectRotatedByUp(p);
   expect(current.scope).toBe("write");
   // Like Pulumi's own auto-naming, a replacement is a new resource life with a fresh suffix.
-  expect(current.name).toMatch(/^token-[0-9a-f]{8}$/);
+  expect(current.name).toMatch(/^token-[0-9a-f]{16}$/);
   expect(current.name).not.toBe(old?.name);
 });
 

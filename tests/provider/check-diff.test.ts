@@ -9,7 +9,7 @@ describe("check", () => {
     const { inputs, failures } = checkInputs({}, { namePrefix: "ci-deployer" });
     expect(failures).toBeUndefined();
     expect(inputs).toEqual({
-      name: expect.stringMatching(/^ci-deployer-[0-9a-f]{8}$/),
+      name: expect.stringMatching(/^ci-deployer-[0-9a-f]{16}$/),
       scope: "read",
       namePrefix: "ci-deployer",
       autoNamed: true,
@@ -31,6 +31,26 @@ describe("check", () => {
     });
   });
 
+  it("keeps a name an existing resource has, an 8-digit suffix from before included", () => {
+    const olds = { name: "app-1a2b3c4d", scope: "read" as const, namePrefix: "app", autoNamed: true };
+    expect(checkInputs(olds, { namePrefix: "app" }).inputs?.name).toBe("app-1a2b3c4d");
+    expect(checkInputs(olds, { namePrefix: "app", previewing: true }).inputs?.name).toBe("app-1a2b3c4d");
+  });
+
+  it("leaves a new resource's auto-name unknown at preview, and never keeps `previewing`", () => {
+    const { inputs, failures } = checkInputs({}, { namePrefix: "app", previewing: true });
+    expect(failures).toBeUndefined();
+    expect(inputs).toEqual({ name: UNKNOWN, scope: "read", namePrefix: "app", autoNamed: true });
+    // An explicit name is shown as it is.
+    expect(checkInputs({}, { namePrefix: "app", name: "ci", previewing: true }).inputs).toEqual({
+      name: "ci",
+      scope: "read",
+      namePrefix: "app",
+    });
+    // The `up` draws one.
+    expect(checkInputs({}, { namePrefix: "app" }).inputs?.name).toMatch(/^app-[0-9a-f]{16}$/);
+  });
+
   it("fits long resource names into Utho's 64-character limit", () => {
     const { inputs } = checkInputs({}, { namePrefix: "x".repeat(200) });
     expect(inputs?.name).toHaveLength(64);
@@ -40,6 +60,48 @@ describe("check", () => {
     expect(checkInputs({}, { name: UNKNOWN, scope: UNKNOWN }).failures).toBeUndefined();
     expect(checkInputs({}, { name: "a", adopt: UNKNOWN }).failures).toBeUndefined();
     expect(checkInputs({}, { name: "a", adopt: { id: UNKNOWN, token: UNKNOWN } }).failures).toBeUndefined();
+  });
+
+  it.each(["rotation", "keepers", "rotateAfter", "overlap", "expiresAt", "verify", "onMissing"])(
+    "lets an unknown %s through at preview, and keeps it unknown",
+    (key) => {
+      const { inputs, failures } = checkInputs({}, { name: "a", [key]: UNKNOWN });
+      expect(failures).toBeUndefined();
+      expect(inputs?.[key as keyof typeof inputs]).toBe(UNKNOWN);
+    },
+  );
+
+  it("checks the rules between inputs once both are known", () => {
+    expect(checkInputs({}, { name: "a", rotateAfter: UNKNOWN, overlap: "7d" }).failures).toBeUndefined();
+    expect(checkInputs({}, { name: "a", rotateAfter: "30d", overlap: UNKNOWN }).failures).toBeUndefined();
+    expect(checkInputs({}, { name: "a", rotateAfter: "7d", overlap: "7d" }).failures).toEqual([
+      expect.objectContaining({ property: "overlap" }),
+    ]);
+    // A known value still follows its rule while another input is unknown.
+    expect(checkInputs({}, { name: UNKNOWN, expiresAt: "2027-03-01" }).failures).toEqual([
+      expect.objectContaining({ property: "expiresAt" }),
+    ]);
+  });
+
+  it.each([
+    ["rotateAfter", "30d"],
+    ["overlap", "7d"],
+    ["rotation", "2026-Q4"],
+    ["keepers", { image: "v1" }],
+    ["rotation", UNKNOWN],
+  ])("refuses adopt with %s (%j): an adopted token is never rotated", (key, value) => {
+    for (const adopt of [{ id: "12" }, UNKNOWN]) {
+      expect(checkInputs({}, { name: "a", adopt, [key]: value }).failures).toEqual([
+        {
+          property: key,
+          reason: expect.stringMatching(
+            new RegExp(
+              `^${key}: cannot be set with adopt: an adopted token is never rotated by the provider`,
+            ),
+          ),
+        },
+      ]);
+    }
   });
 
   it.each([
@@ -56,7 +118,7 @@ describe("check", () => {
       const { inputs, failures } = checkInputs({}, { namePrefix: prefix });
       expect(failures).toBeUndefined();
       expect(tokenNameSchema.safeParse(inputs?.name).success).toBe(true);
-      expect(inputs?.name).toMatch(/-[0-9a-f]{8}$/);
+      expect(inputs?.name).toMatch(/-[0-9a-f]{16}$/);
     },
   );
 
@@ -164,9 +226,33 @@ describe("diff", () => {
     ["rotation", { name: "ci", scope: "read" as const, rotation: "2026-Q4" }, ["rotation"]],
     ["both", { name: "cd", scope: "write" as const }, ["name", "scope"]],
     ["unknown name", { name: UNKNOWN, scope: "read" as const }, ["name"]],
+    ["unknown rotation", { name: "ci", scope: "read" as const, rotation: UNKNOWN }, ["rotation"]],
+    [
+      "unknown keepers",
+      { name: "ci", scope: "read" as const, keepers: UNKNOWN as typeof UNKNOWN },
+      ["keepers"],
+    ],
   ])("replaces exactly the changed %s", (_label, news, replaces) => {
     expect(diffToken("1", olds, news)).toMatchObject({ changes: true, replaces, deleteBeforeReplace: false });
   });
+
+  it("shows a possible rotation in place for unknown keepers with an overlap", () => {
+    const news = { name: "ci", scope: "read" as const, keepers: UNKNOWN as typeof UNKNOWN, overlap: "7d" };
+    expect(diffToken("1", { ...olds, keepers: { image: "v1" }, overlap: "7d" }, news)).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+  });
+
+  it.each(["rotateAfter", "overlap", "expiresAt", "verify", "onMissing"])(
+    "updates in place for an unknown %s",
+    (key) => {
+      expect(diffToken("1", olds, { name: "ci", scope: "read", [key]: UNKNOWN })).toMatchObject({
+        changes: true,
+        replaces: [],
+      });
+    },
+  );
 
   it("updates in place when an adopted token's secret is supplied later", () => {
     const adopted = { ...olds, token: undefined };

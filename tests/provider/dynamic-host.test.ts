@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { UNKNOWN } from "../../provider/types";
 import { DIFF_SOME, type DynamicHost, initFailureOf, ROOT, startDynamicHost } from "../support/dynamic-host";
 import { authenticates, useEmulator } from "../support/emulator";
 import { refusingUtho } from "../support/refusing-utho";
@@ -45,7 +46,7 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
     const checked = await host.check({}, { __provider, namePrefix: "grpc-token", scope: "write" });
     expect(checked.failures).toEqual([]);
     expect(checked.inputs).toMatchObject({
-      name: expect.stringMatching(/^grpc-token-[0-9a-f]{8}$/),
+      name: expect.stringMatching(/^grpc-token-[0-9a-f]{16}$/),
       scope: "write",
     });
 
@@ -122,6 +123,59 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
       { property: "name", reason: "name: must not be empty or only whitespace" },
       { property: "scope", reason: 'scope: must be "read" or "write"' },
     ]);
+  }, 30_000);
+
+  it("previews inputs that are still unknown, and a new resource's auto-name as unknown", async () => {
+    host = await startDynamicHost(hostEnv(), ROOT);
+    await host.configure({});
+    const unknowns = ["rotation", "keepers", "rotateAfter", "overlap", "expiresAt", "verify", "onMissing"];
+    const preview = await host.check(
+      {},
+      {
+        __provider,
+        namePrefix: "later",
+        previewing: true,
+        ...Object.fromEntries(unknowns.map((k) => [k, UNKNOWN])),
+      },
+    );
+    expect(preview.failures).toEqual([]);
+    expect(preview.inputs).toMatchObject({
+      name: UNKNOWN,
+      autoNamed: true,
+      rotateAfter: UNKNOWN,
+      keepers: UNKNOWN,
+    });
+    expect(preview.inputs).not.toHaveProperty("previewing");
+    // The `up` knows every value and draws the name.
+    const up = await host.check({}, { __provider, namePrefix: "later", rotateAfter: "30d", overlap: "7d" });
+    expect(up.failures).toEqual([]);
+    expect(up.inputs.name).toMatch(/^later-[0-9a-f]{16}$/);
+    expect(emulator.current.countRequests()).toBe(0);
+  }, 30_000);
+
+  it("refuses a malformed UTHO_TOKENS_NOW in every operation, before any request", async () => {
+    host = await startDynamicHost({ ...hostEnv(), UTHO_TOKENS_NOW: "2027-01-01 00:00" }, ROOT);
+    await host.configure({
+      "utho:apiKey": emulator.current.rootKey,
+      "utho:baseUrl": emulator.current.baseUrl,
+    });
+    const rule = /UTHO_TOKENS_NOW: "2027-01-01 00:00" is not an ISO 8601 instant with a time zone/;
+    await expect(host.check({}, { __provider, namePrefix: "clock" })).rejects.toThrow(rule);
+    const props = { __provider, name: "clock", scope: "read", createdAt: "2026-11-23 10:00:00" };
+    await expect(host.read("1", props)).rejects.toThrow(rule);
+    await expect(host.delete("1", props)).rejects.toThrow(rule);
+    expect(emulator.current.countRequests()).toBe(0);
+  }, 30_000);
+
+  it("warns once per run while UTHO_TOKENS_NOW sets the provider's clock", async () => {
+    host = await startDynamicHost({ ...hostEnv(), UTHO_TOKENS_NOW: "2027-01-01T00:00:00Z" }, ROOT);
+    await host.configure({});
+    await host.check({}, { __provider, namePrefix: "clock" });
+    await host.check({}, { __provider, namePrefix: "clock" });
+    const warnings = host
+      .output()
+      .match(/UTHO_TOKENS_NOW is set: the provider's clock says 2027-01-01T00:00:00.000Z/g);
+    expect(warnings).toHaveLength(1);
   }, 30_000);
 
   it("without credentials, create fails with the documented message and mints nothing", async () => {
