@@ -124,6 +124,10 @@ export class ApiToken extends pulumi.dynamic.Resource {
   declare readonly previousRevokeAt: pulumi.Output<string | undefined>;
   /** True once `expiresAt` has passed and the token was revoked. */
   declare readonly expired: pulumi.Output<boolean | undefined>;
+  /** True when a refresh found the current token deleted while a previous one is held: the next up mints anew. */
+  declare readonly missing: pulumi.Output<boolean | undefined>;
+  /** True when the secret was never accepted and could not be revoked: the next up verifies or replaces it. */
+  declare readonly unverified: pulumi.Output<boolean | undefined>;
   /** The Utho account holding the token (`account/info` user id). */
   declare readonly accountId: pulumi.Output<string>;
 
@@ -152,6 +156,8 @@ export class ApiToken extends pulumi.dynamic.Resource {
       previousTokenId: undefined,
       previousRevokeAt: undefined,
       expired: undefined,
+      missing: undefined,
+      unverified: undefined,
       // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
       // program passed it in plain text.
       ...(adopt === undefined ? {} : { adopt: pulumi.secret(adopt) }),
