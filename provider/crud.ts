@@ -222,7 +222,9 @@ const mintedOf = (id: string, outs: ApiTokenOutputs) => ({
  * A token whose secret Utho still refuses is replaced in place: a new one is minted (and
  * verified) first, then the refused one revoked, with no overlap. Should that revocation fail,
  * the engine records the new token with the refused one as its previous token, due: the next
- * run revokes it.
+ * run revokes it. A resource that also holds a previous token still in its overlap (its current
+ * token was minted in place of a missing one) keeps that one to the end of the overlap: the
+ * refused token is revoked first (a failure changes nothing), then the new one minted beside it.
  */
 async function replaceUnverified(
   ctx: ProviderContext,
@@ -230,6 +232,10 @@ async function replaceUnverified(
   outs: ApiTokenOutputs,
   news: ApiTokenInputs,
 ): Promise<ApiTokenOutputs> {
+  if (outs.previousTokenId !== undefined && !previousDue(outs)) {
+    await revokeToken(ctx, tokenIdOf(id, outs), outs.accountId);
+    return replaceMissing(ctx, id, outs, news);
+  }
   const { overlap: _overlap, ...withoutOverlap } = news;
   const rotated = await rotateInPlace(ctx, id, outs, withoutOverlap);
   return retirePrevious(ctx, rotated).catch((error: unknown) => {

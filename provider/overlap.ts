@@ -7,9 +7,10 @@
  * Nothing is lost on a failure: a revocation that fails throws before the outputs drop the
  * previous token, so the state keeps it and the next run tries again; once the new token is
  * minted nothing throws but a {@link PartialFailure}, whose outputs the engine records. A new
- * token whose secret is never accepted, and whose revocation failed, is kept as the previous
- * token, due at once: the resource keeps its current token and its triggers, so the next `up`
- * revokes that one and rotates again.
+ * token whose secret is never accepted, and whose revocation failed, is kept: by a rotation as
+ * the previous token, due at once (the resource keeps its current token and its triggers, so the
+ * next `up` revokes that one and rotates again); in place of a missing token as the current one,
+ * marked unverified (the next `up` verifies or replaces it).
  */
 import { now } from "./clock";
 import type { ProviderContext } from "./context";

@@ -644,6 +644,54 @@ describe("overlap", () => {
     }
   });
 
+  it("a refused token minted in place of a missing one is replaced without cutting the previous token's overlap short", async () => {
+    const utho = await refusingUtho();
+    const ctx = () => testProvider(utho.current).context();
+    const live = () => utho.current.listTokens().map((t) => t.id);
+    try {
+      // The refusing Utho accepts no new secret: the first token and its rotation skip verification.
+      const created = await createToken(ctx(), { ...policy, verify: false });
+      const { outs: rotatedOuts } = await updateToken(ctx(), created.id, created.outs, {
+        ...policy,
+        verify: false,
+        rotation: "r1",
+      });
+      utho.current.deleteTokenOutOfBand(rotatedOuts.tokenId as string);
+      const { props: missing } = await readToken(ctx(), created.id, rotatedOuts);
+      expect(missing).toMatchObject({ missing: true, previousTokenId: created.id });
+      // The new current token is refused and cannot be revoked: recorded as current, unverified.
+      const failure = await partialFailureOf(
+        updateToken(ctx(), created.id, missing, { ...policy, rotation: "r1" }),
+      );
+      expect(failure.message).toMatch(/The state holds it as the current token, marked unverified/);
+      const kept = failure.properties as unknown as ApiTokenOutputs;
+      expect(kept).toMatchObject({ unverified: true, previousTokenId: created.id });
+      expect(kept.missing).toBeUndefined();
+
+      // Utho still refuses new secrets but deletes again: the refused token goes, the previous stays.
+      utho.current.clearFaults();
+      await expect(updateToken(ctx(), created.id, kept, { ...policy, rotation: "r1" })).rejects.toThrow(
+        /did not authenticate/,
+      );
+      expect(live()).toEqual([created.id]);
+
+      const recovered = await utho.recover();
+      const { outs } = await updateToken(testProvider(recovered).context(), created.id, kept, {
+        ...policy,
+        rotation: "r1",
+      });
+      expect(outs).toMatchObject({
+        previousTokenId: created.id,
+        previousRevokeAt: rotatedOuts.previousRevokeAt,
+      });
+      expect(outs.unverified).toBeUndefined();
+      expect(await authenticates(recovered, outs.token)).toBe(true);
+      expect(recovered.listTokens().map((t) => t.id)).toEqual([created.id, outs.tokenId]);
+    } finally {
+      await utho.close();
+    }
+  });
+
   it("destroy revokes both tokens", async () => {
     const { id, outs } = await rotated();
     await deleteToken(run(), id, outs);
