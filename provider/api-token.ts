@@ -139,12 +139,9 @@ export class ApiToken extends pulumi.dynamic.Resource {
     // that `check` refuses it by name instead of the token being minted without it.
     const { adopt, connection, ...given } = args as Record<string, unknown>;
     const props = {
-      ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
-      name: args.name,
-      scope: args.scope,
-      namePrefix: name,
-      // A preview leaves a new token's auto-name unknown: the `up` draws it (see naming.ts).
-      previewing: args.name === undefined && pulumi.runtime.isDryRun() ? true : undefined,
+      // The outputs, declared so the class resolves them. First, so that a property of the same
+      // name given by a JavaScript program (`token` meant as `adopt.token`) is passed on for
+      // `check` to refuse by name, not silently dropped.
       createdAt: undefined,
       tokenId: undefined,
       accountId: undefined,
@@ -158,6 +155,13 @@ export class ApiToken extends pulumi.dynamic.Resource {
       expired: undefined,
       missing: undefined,
       unverified: undefined,
+      ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
+      name: args.name,
+      scope: args.scope,
+      namePrefix: name,
+      // A preview leaves a new token's auto-name unknown: the `up` draws it (see naming.ts). Sent
+      // whatever `name` is, for a `name` output may still resolve to nothing.
+      previewing: pulumi.runtime.isDryRun() ? true : undefined,
       // Secret as a whole, so a supplied `adopt.token` is encrypted in the state even when the
       // program passed it in plain text.
       ...(adopt === undefined ? {} : { adopt: pulumi.secret(adopt) }),

@@ -65,7 +65,7 @@ const baseUrlSchema = z.string("must be a string").superRefine((value, ctx) => {
 
 const connectionSchema = z
   .object(
-    { apiKey: secretTextSchema.optional(), baseUrl: baseUrlSchema.optional() },
+    { apiKey: secretTextSchema.optional(), baseUrl: orUnknown(baseUrlSchema).optional() },
     "must be an object with apiKey and/or baseUrl",
   )
   .strict()

@@ -120,7 +120,9 @@ export function dueWork(
     const old =
       replacing || news.overlap === undefined
         ? `revokes token ${current}`
-        : `keeps token ${current} valid for "${news.overlap}" more`;
+        : isUnknown(news.overlap)
+          ? `keeps or revokes token ${current}, as the overlap (unknown until then) says`
+          : `keeps token ${current} valid for "${news.overlap}" more`;
     work.push(
       `${token}: rotateAfter "${news.rotateAfter}" made it due at ${rotationDueAt(olds, news.rotateAfter)}; ` +
         `\`pulumi up\` mints a new token and ${old} (${step})`,

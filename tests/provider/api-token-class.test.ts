@@ -50,10 +50,19 @@ it("passes a property it does not declare to check, which refuses it with the RE
 
 it.each([
   [true, undefined, true],
-  [true, "ci", undefined],
+  // A name output may still resolve to nothing: check reads `previewing` only without a name.
+  [true, "ci", true],
   [false, undefined, undefined],
+  [false, "ci", undefined],
 ])("at preview %s with name %s, marks previewing %s", async (dryRun, name, previewing) => {
   mock(dryRun);
   const inputs = await inputsOf(() => new ApiToken("marked", name === undefined ? {} : { name }));
   expect(inputs.previewing).toBe(previewing);
+});
+
+it("passes on a property named like an output (token meant as adopt.token) for check to refuse", async () => {
+  mock(false);
+  const inputs = await inputsOf(() => new ApiToken("typo", { name: "ci", token: "x" } as ApiTokenArgs));
+  expect(inputs.token).toBe("x");
+  expect(checkInputs({}, inputs).failures?.[0]?.property).toBe("token");
 });

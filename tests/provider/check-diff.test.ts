@@ -60,6 +60,9 @@ describe("check", () => {
     expect(checkInputs({}, { name: UNKNOWN, scope: UNKNOWN }).failures).toBeUndefined();
     expect(checkInputs({}, { name: "a", adopt: UNKNOWN }).failures).toBeUndefined();
     expect(checkInputs({}, { name: "a", adopt: { id: UNKNOWN, token: UNKNOWN } }).failures).toBeUndefined();
+    expect(
+      checkInputs({}, { name: "a", connection: { apiKey: UNKNOWN, baseUrl: UNKNOWN } }).failures,
+    ).toBeUndefined();
   });
 
   it.each(["rotation", "keepers", "rotateAfter", "overlap", "expiresAt", "verify", "onMissing"])(
