@@ -223,14 +223,13 @@ export const pendingKey = (operation: string, urn: string): string => `${operati
 
 /** The `connection` of each pending operation ({@link pendingKey}), from a deployment exported with its secrets. */
 export function connectionsOfPending(raw: Record<string, unknown>): Map<string, Connection> {
-  const found = new Map<string, Connection>();
   const parsed = deploymentSchema.safeParse(raw);
-  for (const pending of (parsed.success && parsed.data.pending_operations) || []) {
-    const inputs = unwrapSecrets(pending.resource.inputs) as Record<string, unknown> | undefined;
-    const connection = connectionSchema.safeParse(inputs?.connection);
-    if (connection.success) found.set(pendingKey(pending.type, pending.resource.urn), connection.data);
-  }
-  return found;
+  if (!parsed.success) return new Map();
+  return new Map(
+    interruptedOperations(parsed.data).ours.flatMap(({ operation, urn, connection }) =>
+      connection === undefined ? [] : [[pendingKey(operation, urn), connection] as const],
+    ),
+  );
 }
 
 /**
