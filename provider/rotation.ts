@@ -70,9 +70,10 @@ function sameKeepers(a: Record<string, string> | undefined, b: Record<string, st
 
 /**
  * What asks for a new token with the same name and scope: a new `rotation` value, new
- * `keepers` (either still unknown at preview: a possible rotation), or a `rotateAfter` due by the schedule the program declares now (counted from the
- * current token's creation). `diff` and `update` both ask, so they agree. Nothing does for an
- * expired token: with a change `update` would not carry out, every run would show it again.
+ * `keepers` (either still unknown at preview: a possible rotation), or a `rotateAfter` due by
+ * the schedule the program declares now (counted from the current token's creation). `diff`
+ * and `update` both ask, so they agree. Nothing does for an expired token: with a change
+ * `update` would not carry out, every run would show it again.
  */
 export function rotationTriggers(
   olds: ApiTokenOutputs,
