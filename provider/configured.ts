@@ -10,11 +10,18 @@ import { redactSecrets } from "../sdk/redact";
 import { ruleProblem, secretTextSchema } from "../sdk/rules";
 import { ProviderContext, type Reporter, reportToStderr } from "./context";
 import { type ProviderSettings, resolveCredentials } from "./settings";
-import { PRODUCTION_SETTLE, REPORTED_WAIT_MS, type SettleTiming, seconds } from "./settle";
+import {
+  DEFAULT_SETTLE_WINDOW_MS,
+  parseSettleWindow,
+  REPORTED_WAIT_MS,
+  realSettle,
+  type SettleTiming,
+  seconds,
+} from "./settle";
 import type { ConnectionSpec } from "./types";
 
 export interface ProviderOptions extends ProviderSettings {
-  /** @default the production settle window */
+  /** @default real time, with the window `settleWindow` sets */
   settle?: SettleTiming;
   /** Client options besides the credentials (tests inject millisecond retry delays). */
   client?: Omit<UthoClientOptions, "apiKey" | "baseUrl" | "onRetry">;
@@ -57,10 +64,17 @@ function longRateLimit(event: RetryEvent): boolean {
 export class ConfiguredProvider {
   private readonly contexts = new Map<string, ProviderContext>();
   private readonly settle: SettleTiming;
+  /** What is wrong with `utho:settleWindow`, if anything: said by `check`, thrown by operations. */
+  private readonly settleProblem: string | undefined;
   private readonly report: Reporter;
 
   constructor(private readonly options: ProviderOptions = {}) {
-    this.settle = options.settle ?? PRODUCTION_SETTLE;
+    const window =
+      options.settleWindow === undefined
+        ? { ms: DEFAULT_SETTLE_WINDOW_MS }
+        : parseSettleWindow(options.settleWindow);
+    this.settleProblem = "problem" in window ? `utho:settleWindow: ${window.problem}` : undefined;
+    this.settle = options.settle ?? realSettle("ms" in window ? window.ms : DEFAULT_SETTLE_WINDOW_MS);
     const report = options.report ?? reportToStderr;
     // Messages may quote Utho's or the user's words: scrubbed like every error message.
     this.report = (message) => report(redactSecrets(message));
@@ -95,6 +109,7 @@ export class ConfiguredProvider {
       const source = this.options.apiKey ? "utho:apiKey" : "UTHO_API_KEY (or UTHO_TOKEN)";
       problems.push({ property: "", reason: `${source}: ${keyProblem}` });
     }
+    if (this.settleProblem !== undefined) problems.push({ property: "", reason: this.settleProblem });
     return problems;
   }
 
@@ -103,6 +118,8 @@ export class ConfiguredProvider {
    * the provider's settings, else the environment. The same credentials share one context.
    */
   contextFor(connection?: ConnectionSpec): ProviderContext {
+    if (this.settleProblem !== undefined)
+      throw new UthoConfigError(`${this.settleProblem}. Nothing was sent to Utho.`);
     const { apiKey, baseUrl } = resolveCredentials(connection, this.options);
     if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS_MESSAGE);
     const key = `${apiKey}\u0000${baseUrl ?? ""}`;

@@ -13,6 +13,11 @@ export interface ProviderSettings {
   apiKey?: string;
   /** `utho:baseUrl`; else UTHO_BASE_URL. */
   baseUrl?: string;
+  /**
+   * `utho:settleWindow`: how far Utho's token list may lag behind a create or a delete, as a
+   * duration ("7.75s", "500ms"); the provider waits that long before it concludes from an absence.
+   */
+  settleWindow?: string;
 }
 
 /** The provider's settings from the stack config the engine passes to `configure()`. */
@@ -20,6 +25,7 @@ export function settingsFromStack(config: ProviderConfig): ProviderSettings {
   return {
     apiKey: config.get("utho:apiKey") || undefined,
     baseUrl: config.get("utho:baseUrl") || undefined,
+    settleWindow: config.get("utho:settleWindow") || undefined,
   };
 }
 

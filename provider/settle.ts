@@ -5,9 +5,20 @@
  * missed the token. Finding a token takes one listing when the list is current.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseDuration } from "./duration";
 
-/** The production window: waits of 0.25, 0.5, 1, 2 and 4 s between six listings (7.75 s). */
-export const SETTLE_DELAYS_MS: readonly number[] = [250, 500, 1000, 2000, 4000];
+/** The default window (`utho:settleWindow`): 7.75 s. */
+export const DEFAULT_SETTLE_WINDOW_MS = 7_750;
+
+/** The longest `utho:settleWindow` taken: a longer one would hold every absence for minutes. */
+export const MAX_SETTLE_WINDOW_MS = 10 * 60_000;
+
+/** A window's waits between its six listings: doubling from 1/31 of it (0.25, 0.5, 1, 2, 4 s by default). */
+export const settleDelays = (windowMs: number): number[] =>
+  [1, 2, 4, 8, 16].map((share) => (windowMs * share) / 31);
+
+/** The production window's waits. */
+export const SETTLE_DELAYS_MS: readonly number[] = settleDelays(DEFAULT_SETTLE_WINDOW_MS);
 
 /** A wait at least this long is reported to the user, saying what it waits for. */
 export const REPORTED_WAIT_MS = 2_000;
@@ -21,11 +32,23 @@ export interface SettleTiming {
   now: () => number;
 }
 
-export const PRODUCTION_SETTLE: SettleTiming = {
-  delaysMs: SETTLE_DELAYS_MS,
+/** Real time, with a window of `windowMs`. */
+export const realSettle = (windowMs: number): SettleTiming => ({
+  delaysMs: settleDelays(windowMs),
   sleep: (ms, signal) => sleep(ms, undefined, { signal }),
   now: () => performance.now(),
-};
+});
+
+export const PRODUCTION_SETTLE: SettleTiming = realSettle(DEFAULT_SETTLE_WINDOW_MS);
+
+/** `utho:settleWindow` in milliseconds, or a sentence saying what is wrong with it. */
+export function parseSettleWindow(text: string): { ms: number } | { problem: string } {
+  const parsed = parseDuration(text, { fine: true });
+  if ("ms" in parsed && parsed.ms > MAX_SETTLE_WINDOW_MS) {
+    return { problem: `"${text}" must be at most 10 minutes (10m)` };
+  }
+  return parsed;
+}
 
 export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 

@@ -27,6 +27,28 @@ describe("parseDuration", () => {
   });
 });
 
+describe("parseDuration, fine (utho:settleWindow)", () => {
+  it.each([
+    ["7.75s", 7_750],
+    ["500ms", 500],
+    ["1s250ms", 1_250],
+    ["2m", 120_000],
+  ])("reads %s", (text, ms) => {
+    expect(parseDuration(text, { fine: true })).toEqual({ ms });
+  });
+
+  it.each(["", "7.75", "ms", "1.s", "-1s", " 1s"])("refuses %j, saying how to write one", (text) => {
+    expect(parseDuration(text, { fine: true })).toEqual({
+      problem: expect.stringContaining("is not a duration: write a number and a unit, ms, s"),
+    });
+  });
+
+  it("leaves fractions and milliseconds out of whole durations", () => {
+    expect(parseDuration("500ms")).toEqual({ problem: expect.stringContaining("is not a duration") });
+    expect(parseDuration("7.75s")).toEqual({ problem: expect.stringContaining("is not a duration") });
+  });
+});
+
 describe("now", () => {
   it("is the real time without UTHO_TOKENS_NOW", () => {
     const before = Date.now();

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from "node:child_process";
 import path from "node:path";
+import { startEmulator } from "../../emulator";
 import { UNKNOWN } from "../../provider/types";
 import { DIFF_SOME, type DynamicHost, initFailureOf, ROOT, startDynamicHost } from "../support/dynamic-host";
 import { authenticates, useEmulator } from "../support/emulator";
@@ -123,6 +124,44 @@ describe("the serialized provider in Pulumi's dynamic-provider host", () => {
       { property: "name", reason: "name: must not be empty or only whitespace" },
       { property: "scope", reason: 'scope: must be "read" or "write"' },
     ]);
+  }, 30_000);
+
+  it("refuses a malformed utho:settleWindow at preview, naming the setting and the rule", async () => {
+    host = await startDynamicHost(hostEnv(), ROOT);
+    await host.configure({ "utho:apiKey": emulator.current.rootKey, "utho:settleWindow": "7.75" });
+    const checked = await host.check({}, { __provider, namePrefix: "settle" });
+    expect(checked.failures).toEqual([
+      {
+        property: "",
+        reason: expect.stringMatching(
+          /^utho:settleWindow: "7\.75" is not a duration: write a number and a unit/,
+        ),
+      },
+    ]);
+    const props = { __provider, name: "settle", scope: "read", createdAt: "2026-11-23 10:00:00" };
+    await expect(host.read("1", props)).rejects.toThrow(/utho:settleWindow: "7\.75" is not a duration/);
+    expect(emulator.current.countRequests()).toBe(0);
+  }, 30_000);
+
+  it("waits out the settle window utho:settleWindow sets", async () => {
+    // Every new secret refused for an hour: verification fails after one settle window.
+    const refusing = await startEmulator({ propagationMs: 3_600_000 });
+    try {
+      host = await startDynamicHost(hostEnv(), ROOT);
+      await host.configure({
+        "utho:apiKey": refusing.rootKey,
+        "utho:baseUrl": refusing.baseUrl,
+        "utho:settleWindow": "300ms",
+      });
+      const checked = await host.check({}, { __provider, namePrefix: "settle" });
+      expect(checked.failures).toEqual([]);
+      await expect(host.create(checked.inputs)).rejects.toThrow(
+        /its secret did not authenticate within 0\.3 s .*so it was revoked/,
+      );
+      expect(refusing.listTokens()).toEqual([]);
+    } finally {
+      await refusing.close();
+    }
   }, 30_000);
 
   it("previews inputs that are still unknown, and a new resource's auto-name as unknown", async () => {
