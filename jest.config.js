@@ -1,24 +1,32 @@
-// Two projects: the fast suite (unit, SDK, emulator, provider) and the end-to-end suite that
-// drives the real Pulumi engine. `npm test` runs both; `npm run test:fast` only the first.
-const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json", isolatedModules: false }];
+// Three projects: `fast` (unit, SDK, emulator, provider, the dynamic-provider host in-process),
+// `e2e` (small programs through the real Pulumi CLI) and `long` (the crash points, the full
+// fault soak, the 429 storm, the PostgreSQL team run, two stacks under faults). `npm test` runs
+// the first two, `npm run test:long` the third. Test files are transpiled only (tsconfig.test.json
+// sets isolatedModules): `npm test` type-checks everything once, with `npm run typecheck`.
+const tsJest = ["ts-jest", { tsconfig: "tsconfig.test.json" }];
+
+const project = (displayName, options) => ({
+  displayName,
+  testEnvironment: "node",
+  transform: { "^.+\\.ts$": tsJest },
+  // The e2e projects' copies (each with a package.json naming this package) are not modules.
+  modulePathIgnorePatterns: ["<rootDir>/.e2e/"],
+  ...options,
+});
+
+// The Pulumi CLI is provisioned once, before any test starts, so a cold build (minutes) is not
+// charged to one test's timeout.
+const provision = "<rootDir>/tests/support/provision.js";
 
 /** @type {import('jest').Config} */
 module.exports = {
   globalSetup: "<rootDir>/tests/support/build.js",
   projects: [
-    {
-      displayName: "fast",
-      testEnvironment: "node",
-      transform: { "^.+\\.ts$": tsJest },
+    project("fast", {
       testMatch: ["<rootDir>/tests/**/*.test.ts"],
-      testPathIgnorePatterns: ["<rootDir>/tests/e2e/"],
-    },
-    {
-      displayName: "e2e",
-      testEnvironment: "node",
-      transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"],
-      globalSetup: "<rootDir>/tests/support/provision.js",
-    },
+      testPathIgnorePatterns: ["<rootDir>/tests/e2e/", "<rootDir>/tests/long/"],
+    }),
+    project("e2e", { testMatch: ["<rootDir>/tests/e2e/**/*.test.ts"], globalSetup: provision }),
+    project("long", { testMatch: ["<rootDir>/tests/long/**/*.test.ts"], globalSetup: provision }),
   ],
 };

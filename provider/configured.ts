@@ -9,7 +9,7 @@ import { type RetryEvent, resolveBaseUrl, type UthoClientOptions } from "../sdk/
 import { redactSecrets } from "../sdk/redact";
 import { ruleProblem, secretTextSchema } from "../sdk/rules";
 import { ProviderContext, type Reporter, reportToStderr } from "./context";
-import { type ProviderSettings, resolveCredentials } from "./settings";
+import { type ProviderSettings, resolveCredentials, settleWindowSetting } from "./settings";
 import {
   DEFAULT_SETTLE_WINDOW_MS,
   parseSettleWindow,
@@ -64,16 +64,14 @@ function longRateLimit(event: RetryEvent): boolean {
 export class ConfiguredProvider {
   private readonly contexts = new Map<string, ProviderContext>();
   private readonly settle: SettleTiming;
-  /** What is wrong with `utho:settleWindow`, if anything: said by `check`, thrown by operations. */
+  /** What is wrong with the settle window's setting, if anything: said by `check`, thrown by operations. */
   private readonly settleProblem: string | undefined;
   private readonly report: Reporter;
 
   constructor(private readonly options: ProviderOptions = {}) {
-    const window =
-      options.settleWindow === undefined
-        ? { ms: DEFAULT_SETTLE_WINDOW_MS }
-        : parseSettleWindow(options.settleWindow);
-    this.settleProblem = "problem" in window ? `utho:settleWindow: ${window.problem}` : undefined;
+    const setting = settleWindowSetting(options);
+    const window = setting === undefined ? { ms: DEFAULT_SETTLE_WINDOW_MS } : parseSettleWindow(setting.text);
+    this.settleProblem = "problem" in window ? `${setting?.source}: ${window.problem}` : undefined;
     this.settle = options.settle ?? realSettle("ms" in window ? window.ms : DEFAULT_SETTLE_WINDOW_MS);
     const report = options.report ?? reportToStderr;
     // Messages may quote Utho's or the user's words: scrubbed like every error message.

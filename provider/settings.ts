@@ -20,6 +20,21 @@ export interface ProviderSettings {
   settleWindow?: string;
 }
 
+export const SETTLE_WINDOW_VARIABLE = "UTHO_SETTLE_WINDOW";
+
+/**
+ * The settle window as written, and where: `utho:settleWindow`, else UTHO_SETTLE_WINDOW (which
+ * a pipeline against a local emulator, whose list is always current, sets once for every stack).
+ */
+export function settleWindowSetting(
+  settings: ProviderSettings,
+): { source: string; text: string } | undefined {
+  if (settings.settleWindow !== undefined)
+    return { source: "utho:settleWindow", text: settings.settleWindow };
+  const text = process.env[SETTLE_WINDOW_VARIABLE] || undefined;
+  return text === undefined ? undefined : { source: SETTLE_WINDOW_VARIABLE, text };
+}
+
 /** The provider's settings from the stack config the engine passes to `configure()`. */
 export function settingsFromStack(config: ProviderConfig): ProviderSettings {
   return {

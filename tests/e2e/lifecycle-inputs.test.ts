@@ -41,11 +41,18 @@ it("keepers replace the token on a change of content, and the fingerprint output
   expect(outputs).toContain('"token": "[secret]"');
 });
 
-it("verify revokes a token whose secret Utho never accepts, and the run fails saying so", async () => {
+it("verify revokes a token whose secret Utho never accepts within utho:settleWindow, and the run fails saying so", async () => {
   const p = await openProject("tests/e2e/programs/token", { emulator: { propagationMs: 3_600_000 } });
+  // A malformed window is refused at preview, naming the setting and the rule, before any request.
+  await p.setConfig("utho:settleWindow", "7.75");
+  const refused = await p.pulumi(["preview"], { expectFailure: true });
+  expect(`${refused.stdout}\n${refused.stderr}`).toContain('utho:settleWindow: "7.75" is not a duration');
+  expect(p.emulator.countRequests()).toBe(0);
+  // The stack's setting wins over UTHO_SETTLE_WINDOW, which the harness sets to 500ms.
+  await p.setConfig("utho:settleWindow", "300ms");
   const failed = await p.pulumi(UP, { expectFailure: true });
   expect(`${failed.stdout}\n${failed.stderr}`).toMatch(
-    /Token "token-[0-9a-f]{16}" \(id \d+\) was minted, but its secret did not authenticate within 7\.8 s .*so it was revoked/,
+    /Token "token-[0-9a-f]{16}" \(id \d+\) was minted, but its secret did not authenticate within 0\.3 s .*so it was revoked/,
   );
   expect(p.emulator.listTokens()).toEqual([]);
   // verify: false takes the token as Utho answered.

@@ -50,6 +50,24 @@ describe("credentials", () => {
   });
 });
 
+describe("the settle window", () => {
+  const explicit = { name: "ci-deployer", scope: "write" } as const;
+
+  it("falls back to UTHO_SETTLE_WINDOW, which check names when it is malformed", () => {
+    process.env.UTHO_SETTLE_WINDOW = "2";
+    operations.configure({ get: () => undefined });
+    expect(operations.check({}, explicit).failures).toEqual([
+      { property: "", reason: expect.stringMatching(/^UTHO_SETTLE_WINDOW: "2" is not a duration/) },
+    ]);
+  });
+
+  it("takes utho:settleWindow over UTHO_SETTLE_WINDOW", () => {
+    process.env.UTHO_SETTLE_WINDOW = "2";
+    operations.configure({ get: (key) => (key === "utho:settleWindow" ? "250ms" : undefined) });
+    expect(operations.check({}, explicit).failures).toBeUndefined();
+  });
+});
+
 it("refuses to create with an input still unknown, before any request", async () => {
   operations.configure({ get: () => undefined });
   process.env.UTHO_API_KEY = emulator.current.rootKey;

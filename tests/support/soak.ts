@@ -123,7 +123,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
       slowMs: SLOW_MS,
       random: seededRandom(options.seed),
     },
-    env: { UTHO_TIMEOUT_MS: CLIENT_TIMEOUT_MS },
+    // The production settle window: the soak measures what users run.
+    env: { UTHO_TIMEOUT_MS: CLIENT_TIMEOUT_MS, UTHO_SETTLE_WINDOW: "" },
   };
   const project = await openProject("tests/e2e/programs/many", options.pulumiBinary, open);
   try {

@@ -64,7 +64,8 @@ async function startListingGate(target: string, parties: number): Promise<Listin
 async function stackOf(): Promise<E2EProject> {
   const p = await openProject("tests/e2e/programs/named", {
     sharedEmulator: emulator,
-    env: { UTHO_BASE_URL: gate.baseUrl },
+    // The production settle window, as the two pipelines of a team run it.
+    env: { UTHO_BASE_URL: gate.baseUrl, UTHO_SETTLE_WINDOW: "" },
   });
   await p.setConfig("count", String(N));
   return p;
