@@ -152,19 +152,14 @@ it("examples/consumer reads the single-token stack's secret and Utho URL through
 it("examples/rotation walks its README's timeline: rotated in place when due, the old token valid through the overlap", async () => {
   const p = await openProject("examples/rotation");
   const day = 86_400_000;
-  const output = async (name: string, env?: NodeJS.ProcessEnv) =>
-    (await p.pulumi(["stack", "output", name], { env })).stdout.trim();
   const works = (secret: string) => p.emulator.tokenIdOf(secret) !== undefined;
   await followReadme(p, "rotation", { "<your Utho API key>": p.emulator.rootKey });
   const a = await p.secretOutput("deployerToken");
   // Outside an overlap the previous* outputs are null, not undefined (Pulumi warns of those).
-  expect(JSON.parse((await p.pulumi(["stack", "output", "--json"])).stdout)).toMatchObject({
-    previousToken: null,
-    previousTokenId: null,
-    previousRevokeAt: null,
-  });
-  const dueAt = Date.parse(await output("rotationDueAt"));
-  expect(dueAt - Date.parse(await output("rotatedAt"))).toBe(90 * day);
+  const first = await p.outputs();
+  expect(first).toMatchObject({ previousToken: null, previousTokenId: null, previousRevokeAt: null });
+  const dueAt = Date.parse(first.rotationDueAt ?? "");
+  expect(dueAt - Date.parse(first.rotatedAt ?? "")).toBe(90 * day);
   const clock = (ms: number) => ({ UTHO_TOKENS_NOW: new Date(ms).toISOString() });
 
   // The day before it is due: nothing to do.
@@ -176,8 +171,9 @@ it("examples/rotation walks its README's timeline: rotated in place when due, th
   const b = await p.secretOutput("deployerToken");
   expect(b).not.toBe(a);
   expect(await p.secretOutput("previousToken")).toBe(a);
-  expect(Date.parse(await output("previousRevokeAt"))).toBe(dueAt + 7 * day);
-  expect(Date.parse(await output("rotationDueAt"))).toBe(dueAt + 90 * day);
+  const second = await p.outputs();
+  expect(Date.parse(second.previousRevokeAt ?? "")).toBe(dueAt + 7 * day);
+  expect(Date.parse(second.rotationDueAt ?? "")).toBe(dueAt + 90 * day);
   expect([works(a), works(b)]).toEqual([true, true]);
 
   // Six days into the overlap: both still work, nothing to do.
@@ -189,7 +185,7 @@ it("examples/rotation walks its README's timeline: rotated in place when due, th
   await p.pulumi(["up", "--yes"], { env: clock(dueAt + 7 * day) });
   expect([works(a), works(b)]).toEqual([false, true]);
   await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: clock(dueAt + 7 * day) });
-  expect(JSON.parse((await p.pulumi(["stack", "output", "--json"])).stdout).previousTokenId).toBeNull();
+  expect((await p.outputs()).previousTokenId).toBeNull();
 
   // 90 days after B: C, with B kept through its own overlap.
   await p.pulumi(["up", "--yes"], { env: clock(dueAt + 90 * day) });
@@ -271,7 +267,7 @@ describe("examples/per-environment", () => {
       { deployer: "write", monitoring: "read", "cost-report": "read" },
     ]);
     for (const p of stacks) {
-      const outputs = JSON.parse((await p.pulumi(["stack", "output", "--json"])).stdout);
+      const outputs = await p.outputs();
       expect(outputs.tokenIds).toEqual(Object.fromEntries([...tokensOf(p)].map(([name, t]) => [name, t.id])));
     }
     // One audit of the three stacks finds every token of the account managed.

@@ -17,9 +17,8 @@ it("keepers replace the token on a change of content, and the fingerprint output
   const p = await openProject("tests/e2e/programs/token");
   await p.setConfig("keepers", JSON.stringify({ image: "v1", region: "in" }));
   await p.pulumi(UP);
-  const first = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  const { id: first, fingerprint } = await p.outputs();
   const secret = await p.secretOutput("token");
-  const fingerprint = (await p.pulumi(["stack", "output", "fingerprint"])).stdout.trim();
   expect(fingerprint).toBe(`sha256:${createHash("sha256").update(secret).digest("hex").slice(0, 16)}`);
 
   // The same map in another order is no change.
@@ -31,14 +30,13 @@ it("keepers replace the token on a change of content, and the fingerprint output
   expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/utho:ApiToken: \(replace\)/);
   expect(preview.stdout).toMatch(/~ image : "v1" => "v2"/);
   await p.pulumi(UP);
-  const second = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
-  expect(second).not.toBe(first);
-  expect(p.emulator.listTokens().map((t) => t.id)).toEqual([second]);
-  expect((await p.pulumi(["stack", "output", "fingerprint"])).stdout.trim()).not.toBe(fingerprint);
+  const outputs = await p.outputs();
+  expect(outputs.id).not.toBe(first);
+  expect(p.emulator.listTokens().map((t) => t.id)).toEqual([outputs.id]);
+  expect(outputs.fingerprint).not.toBe(fingerprint);
   // The fingerprint is plain, the secret is not.
-  const outputs = (await p.pulumi(["stack", "output", "--json"])).stdout;
-  expect(outputs).toMatch(/"fingerprint": "sha256:[0-9a-f]{16}"/);
-  expect(outputs).toContain('"token": "[secret]"');
+  expect(outputs.fingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
+  expect(outputs.token).toBe("[secret]");
 });
 
 it("verify revokes a token whose secret Utho never accepts within utho:settleWindow, and the run fails saying so", async () => {
@@ -65,30 +63,39 @@ it('onMissing "fail" stops a refresh that finds the token gone; "recreate" bring
   const p = await openProject("tests/e2e/programs/token");
   await p.setConfig("onMissing", "fail");
   await p.pulumi(UP);
-  const id = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  const { id, name } = await p.outputs();
   p.emulator.deleteTokenOutOfBand(id);
   const stopped = await p.pulumi(["refresh", "--yes", "--skip-preview"], { expectFailure: true });
   expect(`${stopped.stdout}\n${stopped.stderr}`).toContain(
-    `Token ${id} ("${(await p.pulumi(["stack", "output", "name"])).stdout.trim()}") was deleted outside Pulumi, and its onMissing is "fail".`,
+    `Token ${id} ("${name}") was deleted outside Pulumi, and its onMissing is "fail".`,
   );
 
   await p.setConfig("onMissing", "recreate");
   // The setting changes in place first (nothing sent to Utho), then refresh drops the token
-  // and the next up mints it again.
+  // and the next up mints it again. The window is long enough for its wait to be said aloud
+  // while it runs, naming what it waits for.
   await p.pulumi(UP);
-  await p.pulumi(["refresh", "--yes", "--skip-preview"]);
+  const refresh = await p.pulumi(["refresh", "--yes", "--skip-preview"], {
+    env: { UTHO_SETTLE_WINDOW: "4s" },
+  });
+  expect(refresh.stdout).toMatch(/- .*token.*deleted/);
+  expect(refresh.stdout).toMatch(
+    new RegExp(
+      `utho:ApiToken: waiting up to \\d+\\.\\d s more for Utho's token list to show token ${id}, which it no longer lists`,
+    ),
+  );
   await p.pulumi(UP);
   const again = p.emulator.listTokens();
   expect(again).toHaveLength(1);
   expect(again[0]?.id).not.toBe(id);
+  expect((await p.outputs()).id).toBe(again[0]?.id);
 });
 
 it("rotateAfter: preview shows the rotation once due by the provider's clock (UTHO_TOKENS_NOW), and up performs it", async () => {
   const p = await openProject("tests/e2e/programs/token");
   await p.setConfig("rotateAfter", "90d");
   await p.pulumi(UP);
-  const first = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
-  const dueAt = (await p.pulumi(["stack", "output", "rotationDueAt"])).stdout.trim();
+  const { id: first, rotationDueAt: dueAt } = await p.outputs();
   expect(Date.parse(dueAt) - Date.now()).toBeGreaterThan(89 * 86_400_000);
   const justBefore = { UTHO_TOKENS_NOW: new Date(Date.parse(dueAt) - 1000).toISOString() };
   const due = { UTHO_TOKENS_NOW: dueAt };
@@ -101,11 +108,10 @@ it("rotateAfter: preview shows the rotation once due by the provider's clock (UT
   const preview = await p.pulumi(["preview", "--diff"], { env: due });
   expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/utho:ApiToken: \(replace\)/);
   await p.pulumi(UP, { env: due });
-  const second = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  const { id: second, rotationDueAt: next } = await p.outputs();
   expect(second).not.toBe(first);
   expect(p.emulator.listTokens().map((t) => t.id)).toEqual([second]);
   // The new token is due 90 days after its own creation.
-  const next = (await p.pulumi(["stack", "output", "rotationDueAt"])).stdout.trim();
   expect(Date.parse(next) - Date.now()).toBeGreaterThan(89 * 86_400_000);
   await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: due });
 });
@@ -115,7 +121,7 @@ it("expiresAt: the first up at the instant revokes the token and keeps the resou
   const instant = new Date(Date.now() + 86_400_000).toISOString();
   await p.setConfig("expiresAt", instant);
   await p.pulumi(UP);
-  const first = (await p.pulumi(["stack", "output", "id"])).stdout.trim();
+  const { id: first } = await p.outputs();
   const at = { UTHO_TOKENS_NOW: instant };
 
   await p.pulumi(UP, { env: at });
@@ -135,7 +141,7 @@ it("expiresAt: the first up at the instant revokes the token and keeps the resou
   const fresh = p.emulator.listTokens();
   expect(fresh).toHaveLength(1);
   expect(fresh[0]?.id).not.toBe(first);
-  expect((await p.pulumi(["stack", "output", "id"])).stdout.trim()).toBe(fresh[0]?.id);
+  expect((await p.outputs()).id).toBe(fresh[0]?.id);
 });
 
 it("overlap: a rotation updates the resource in place and the old token works until previousRevokeAt; a failed revocation of it is retried by the next run", async () => {
@@ -143,10 +149,9 @@ it("overlap: a rotation updates the resource in place and the old token works un
   await p.setConfig("overlap", "7d");
   await p.setConfig("rotation", "r1");
   await p.pulumi(UP);
-  const output = async (name: string) => (await p.pulumi(["stack", "output", name])).stdout.trim();
-  const id = await output("id");
+  const { id, tokenId } = await p.outputs();
   const first = await p.secretOutput("token");
-  expect(await output("tokenId")).toBe(id);
+  expect(tokenId).toBe(id);
 
   // The manual trigger honours the overlap: an update, not a replacement.
   await p.setConfig("rotation", "r2");
@@ -155,21 +160,20 @@ it("overlap: a rotation updates the resource in place and the old token works un
   expect(preview.stdout).not.toContain("(replace)");
   await p.pulumi(UP);
   const second = await p.secretOutput("token");
-  const current = await output("tokenId");
-  expect(await output("id")).toBe(id);
+  const rotated = await p.outputs();
+  const current = rotated.tokenId;
+  expect(rotated.id).toBe(id);
   expect(current).not.toBe(id);
-  expect(await output("previousTokenId")).toBe(id);
+  expect(rotated.previousTokenId).toBe(id);
   expect(await p.secretOutput("previousToken")).toBe(first);
   // Both work: a consumer that has not picked up the new secret yet keeps working.
   expect(p.emulator.tokenIdOf(first)).toBe(id);
   expect(p.emulator.tokenIdOf(second)).toBe(current);
-  const outputs = (await p.pulumi(["stack", "output", "--json"])).stdout;
-  expect(outputs).toContain('"previousToken": "[secret]"');
+  expect(rotated.previousToken).toBe("[secret]");
   const state = await p.exportState();
   for (const secret of [first, second]) expect(state).not.toContain(secret);
 
-  const revokeAt = await output("previousRevokeAt");
-  const rotatedAt = await output("rotatedAt");
+  const { previousRevokeAt: revokeAt, rotatedAt } = rotated;
   expect(Date.parse(revokeAt) - Date.parse(rotatedAt)).toBe(7 * 86_400_000);
   const justBefore = { UTHO_TOKENS_NOW: new Date(Date.parse(revokeAt) - 1000).toISOString() };
   const ended = { UTHO_TOKENS_NOW: revokeAt };
@@ -178,13 +182,13 @@ it("overlap: a rotation updates the resource in place and the old token works un
   // At the end of the overlap the revocation fails: the run fails and the state keeps the token.
   p.emulator.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
   await p.pulumi(UP, { env: ended, expectFailure: true });
-  expect(await output("previousTokenId")).toBe(id);
+  expect((await p.outputs()).previousTokenId).toBe(id);
   expect(p.emulator.tokenIdOf(first)).toBe(id);
   p.emulator.clearFaults();
   await p.pulumi(UP, { env: ended });
   expect(p.emulator.tokenIdOf(first)).toBeUndefined();
   expect(p.emulator.listTokens().map((t) => t.id)).toEqual([current]);
-  expect(JSON.parse((await p.pulumi(["stack", "output", "--json"])).stdout).previousTokenId).toBeUndefined();
+  expect((await p.outputs()).previousTokenId).toBeUndefined();
   await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: ended });
   await p.pulumi(["destroy", "--yes", "--skip-preview"], { env: ended });
   expect(p.emulator.listTokens()).toEqual([]);

@@ -63,10 +63,7 @@ it("preview --refresh, refresh --preview-only, a declined refresh and refresh se
   await p.setConfig("overlap", "7d");
   await p.setConfig("expiresAt", expiresAt);
   await p.pulumi(["up", "--yes", "--skip-preview"]);
-  const output = async (name: string) => (await p.pulumi(["stack", "output", name])).stdout.trim();
-  const first = await output("tokenId");
-  const name = await output("name");
-  const dueAt = await output("rotationDueAt");
+  const { tokenId: first, name, rotationDueAt: dueAt } = await p.outputs();
 
   // Day 31: the rotation is due; the preview says so, and the up rotates in place.
   const due = await p.pulumi(["preview", "--diff"], { env: at(31) });
@@ -77,8 +74,8 @@ it("preview --refresh, refresh --preview-only, a declined refresh and refresh se
       `\`pulumi up\` mints a new token and keeps token ${first} valid for "7d" more (an update)`,
   ]);
   await p.pulumi(["up", "--yes", "--skip-preview"], { env: at(31) });
-  const rotated = await output("tokenId");
-  expect(await output("previousTokenId")).toBe(first);
+  const { tokenId: rotated, previousTokenId } = await p.outputs();
+  expect(previousTokenId).toBe(first);
   expect(liveIds(p)).toEqual([first, rotated].sort());
 
   // Day 33: the current token is deleted outside Pulumi during the overlap. The refresh revokes
@@ -87,34 +84,33 @@ it("preview --refresh, refresh --preview-only, a declined refresh and refresh se
   p.emulator.resetRequests();
   await p.pulumi(["refresh", "--yes", "--skip-preview"], { env: at(33) });
   expect(writes(p)).toEqual([]);
-  expect(await output("tokenId")).toBe(rotated);
-  expect(await output("previousTokenId")).toBe(first);
+  expect(await p.outputs()).toMatchObject({ tokenId: rotated, previousTokenId: first });
   const missing = await p.pulumi(["preview", "--diff"], { env: at(33) });
   expect(messages(`${missing.stdout}\n${missing.stderr}`)).toEqual([
     `utho:ApiToken: "${name}" (token ${rotated}) was deleted outside Pulumi; \`pulumi up\` mints a new current token (an update)`,
   ]);
   await p.pulumi(["up", "--yes", "--skip-preview"], { env: at(33) });
   expect(writes(p).filter((write) => write.startsWith("DELETE"))).toEqual([]);
-  const second = await output("tokenId");
-  expect(await output("id")).toBe(first);
-  expect(await output("previousTokenId")).toBe(first);
+  const { tokenId: second, ...afterMint } = await p.outputs();
+  expect(afterMint).toMatchObject({ id: first, previousTokenId: first });
   expect(liveIds(p)).toEqual([first, second].sort());
 
   // Day 45: the overlap ended on day 38. Reading changes nothing; the preview says what up will do.
   const ended = await readOnlyRuns(p, at(45));
   expect(ended).toMatch(/~ pulumi-nodejs:dynamic\/utho:ApiToken: \(update\)/);
   // Said once, though a run with --refresh asks for the diff twice.
+  const { previousRevokeAt, previousTokenId: stillPrevious } = await p.outputs();
   expect(messages(ended)).toEqual([
     `utho:ApiToken: "${name}" (token ${second}): the overlap of previous token ${first} ended at ` +
-      `${await output("previousRevokeAt")}; \`pulumi up\` revokes it (an update)`,
+      `${previousRevokeAt}; \`pulumi up\` revokes it (an update)`,
   ]);
   expect(liveIds(p)).toEqual([first, second].sort());
-  expect(await output("previousTokenId")).toBe(first);
+  expect(stillPrevious).toBe(first);
   p.emulator.resetRequests();
   await p.pulumi(["up", "--refresh", "--yes"], { env: at(45) });
   expect(writes(p)).toEqual([`DELETE /v2/api/${first}/delete`]);
   expect(liveIds(p)).toEqual([second]);
-  expect(JSON.parse((await p.pulumi(["stack", "output", "--json"])).stdout).previousTokenId).toBeUndefined();
+  expect((await p.outputs()).previousTokenId).toBeUndefined();
 
   // Day 52: expiresAt (day 50) has passed. The same: nothing until the up.
   const expiring = await readOnlyRuns(p, at(52));
@@ -133,6 +129,6 @@ it("preview --refresh, refresh --preview-only, a declined refresh and refresh se
   );
   expect(writes(p)).toEqual([`DELETE /v2/api/${second}/delete`]);
   expect(liveIds(p)).toEqual([]);
-  expect(await output("expired")).toBe("true");
+  expect((await p.outputs()).expired).toBe(true);
   await p.pulumi(["up", "--refresh", "--yes", "--expect-no-changes"], { env: at(52) });
 }, 300_000);

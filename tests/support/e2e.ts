@@ -7,9 +7,10 @@ import { type E2EProject, type OpenOptions, openProject } from "./project";
 
 export type { Credentials, E2EProject, OpenOptions, RunOptions, StateExport } from "./project";
 
-// Each test runs several CLI commands of a few seconds each. (jest reads testTimeout only from
-// the top-level config, not from a project's, so the e2e files set it here.)
-jest.setTimeout(120_000);
+// Each test runs several CLI commands of a few seconds each; on a loaded 2-core machine one can
+// take ten times as long, and a timeout is a safety net, not a measure. (jest reads testTimeout
+// only from the top-level config, not from a project's, so the e2e files set it here.)
+jest.setTimeout(300_000);
 
 /**
  * For a test file: provisions the CLI once, and returns `open(source, options)`, whose

@@ -37,6 +37,11 @@ export interface E2EProject {
   /** Runs the installed package's `utho-tokens` in the project directory, with the CLI on the PATH. */
   uthoTokens(args: string[], options?: RunOptions): Promise<PulumiResult>;
   setConfig(key: string, value: string, options?: { secret?: boolean }): Promise<void>;
+  /**
+   * Every stack output in one CLI run, as `stack output --json` shows them: a secret as
+   * "[secret]", the one boolean output (`expired`) as `true`.
+   */
+  outputs(): Promise<Record<string, string>>;
   /** The secret `token` output in clear, read with --show-secrets (kept out of the transcript). */
   secretOutput(name: string): Promise<string>;
   exportState(): Promise<string>;
@@ -272,6 +277,7 @@ export async function openProject(
     pulumiDeclined,
     uthoTokens,
     setConfig,
+    outputs: async () => JSON.parse((await pulumi(["stack", "output", "--json"])).stdout),
     secretOutput: async (name) =>
       (await pulumi(["stack", "output", name, "--show-secrets"], { secret: true })).stdout.trim(),
     exportState: async () => (await pulumi(["stack", "export"])).stdout,
