@@ -1,6 +1,6 @@
 /**
  * The fault soak through the real CLI (`tests/support/soak.ts`): a short version here, the long
- * one with `npm run soak` (UTHO_SOAK=full), which prints the figures the README quotes.
+ * one with `npm run soak` (UTHO_SOAK=full), which prints the figures bench/results.md quotes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
