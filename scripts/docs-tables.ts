@@ -65,7 +65,8 @@ export function withGeneratedTables(page: string): string {
   for (const [name, table] of Object.entries(GENERATED)) {
     const old = between(result, name);
     const at = result.indexOf(`<!-- ${name} -->\n`) + `<!-- ${name} -->\n`.length;
-    result = result.slice(0, at) + table() + result.slice(at + old.length);
+    // Blank lines around the table, so that no Markdown reader takes a marker for a table row.
+    result = `${result.slice(0, at)}\n${table()}\n${result.slice(at + old.length)}`;
   }
   return result;
 }
