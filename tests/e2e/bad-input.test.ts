@@ -1,5 +1,5 @@
 /**
- * A few rows of the README's bad-input table through the real CLI: `pulumi preview` fails
+ * A few rows of the bad-input data (docs/bad-input.json) through the real CLI: `pulumi preview` fails
  * naming the field and the rule, with no request to Utho and no token created.
  */
 import { AT_PREVIEW, badInputRows } from "../support/bad-input-table";
@@ -11,7 +11,7 @@ const openProject = useProjects();
 const PICKED = ["name of 65 emoji", "scope in the wrong case", "`connection.baseUrl` plain http"];
 const rows = PICKED.map((input) => {
   const row = badInputRows().find((r) => r.input.startsWith(input));
-  if (!row) throw new Error(`the README's bad-input table has no row "${input}"`);
+  if (!row) throw new Error(`docs/bad-input.json has no row "${input}"`);
   return row;
 });
 
@@ -37,7 +37,7 @@ it("pulumi preview refuses bad input naming the field, with no request and nothi
   await p.setConfig("utho:baseUrl", "http://api.example.com");
   expect(await failedPreview(p, {})).toContain(unsafe?.errorNames);
   await p.pulumi(["config", "rm", "utho:baseUrl"]);
-  // What the README says of a name with an unpaired surrogate, left out of the table: the engine
+  // What docs/reference.md says of a name with an unpaired surrogate, left out of the table: the engine
   // refuses it before `check`, naming neither the field nor the rule.
   expect(await failedPreview(p, { name: "ci\ud800" })).toContain("string field contains invalid UTF-8");
 });

@@ -55,7 +55,7 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   });
 
   // Without --skip-preview, `refresh --yes` reads every token twice, in two provider processes:
-  // once to preview, once to refresh (the README says so).
+  // once to preview, once to refresh (docs/design.md says so).
   const refresh = await run(["refresh", "--yes", "--skip-preview", "--expect-no-changes"]);
   // One listing answers every token; a token the key lists needs no account check.
   expect(refresh).toEqual({ post: 0, delete: 0, listings: 1, accountInfo: 0 });

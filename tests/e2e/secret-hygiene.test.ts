@@ -8,10 +8,10 @@
  * failed runs (a 500 that fails a revocation, a 401 from a wrong key).
  *
  * Nothing of this package's own prints a secret. Pulumi does, in two modes, and the tests assert
- * exactly what and where (README, "What ends up in the state"): `--debug` prints each registered
- * token's secret in the Node.js SDK's `RegisterResource RPC finished` message, and `-v=9` logs
- * the property values of the engine's gRPC calls, token secrets and a `utho:apiKey` from stack
- * config among them.
+ * exactly what and where (docs/lifecycle.md, "What ends up in the state"): `--debug` prints each
+ * registered token's secret in the Node.js SDK's `RegisterResource RPC finished` message, and
+ * `-v=9` logs the property values of the engine's gRPC calls, token secrets and a `utho:apiKey`
+ * from stack config among them.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
  * The full fault soak through the real CLI (`tests/support/soak.ts`): 50 tokens, three cycles.
- * It prints the figures docs/testing.md quotes and writes them to .e2e/soak-full.md.
+ * It prints the figures bench/results.md quotes and writes them to .e2e/soak-full.md.
  */
 import { type SoakShape, soakConverges, soakTitle } from "../support/soak-check";
 

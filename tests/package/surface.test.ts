@@ -97,10 +97,12 @@ function probe(script: string): unknown {
 }
 
 describe("the tarball", () => {
-  it("holds only the runtime: package.json, README.md and the compiled index, sdk, provider, emulator and cli", () => {
+  it("holds only the runtime: package.json, README.md, LICENSE, CHANGELOG.md and the compiled index, sdk, provider, emulator and cli", () => {
     const allowed = [
       /^package\.json$/,
       /^README\.md$/,
+      /^LICENSE$/,
+      /^CHANGELOG\.md$/,
       /^dist\/index\.(js|d\.ts|js\.map)$/,
       /^dist\/(sdk|provider|emulator|cli)\/.+\.(js|d\.ts|js\.map)$/,
     ];

@@ -34,7 +34,7 @@ async function inputsOf(register: () => void): Promise<Record<string, unknown>> 
   return registered[0]?.inputs as Record<string, unknown>;
 }
 
-it("passes a property it does not declare to check, which refuses it with the README's message", async () => {
+it("passes a property it does not declare to check, which refuses it with the documented message", async () => {
   mock(false);
   // `scopes` from JavaScript, or a spread object: TypeScript would catch the literal.
   const fromJavaScript = { scope: "read", scopes: "write" } as ApiTokenArgs;

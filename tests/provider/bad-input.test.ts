@@ -1,6 +1,6 @@
 /**
- * The README's bad-input table, row by row, through Pulumi's own dynamic-provider host over
- * gRPC against a request-counting emulator: every row's error names its field and rule, a row
+ * The bad-input rows (docs/bad-input.json, the table of docs/reference.md), one by one,
+ * through Pulumi's own dynamic-provider host over gRPC against a request-counting emulator: every row's error names its field and rule, a row
  * refused at preview costs no request, and no token is created. ApiToken args go to `check`,
  * as at `pulumi preview`; provider settings wrong on their face fail `check` too, and the other
  * bad credentials pass it and fail the first create, as at `pulumi up`.
@@ -12,8 +12,7 @@ import { AT_PREVIEW, type BadInputRow, badInputRows, substitute } from "../suppo
 import { type DynamicHost, ROOT, startDynamicHost } from "../support/dynamic-host";
 
 const rows = badInputRows();
-if (rows.length < 30)
-  throw new Error(`the README's bad-input table has ${rows.length} rows; at least 30 expected`);
+if (rows.length < 30) throw new Error(`docs/bad-input.json has ${rows.length} rows; at least 30 expected`);
 const checkRows = rows.filter((row) => row.kind === "check");
 const configRows = rows.filter((row) => row.kind === "config");
 const cases = (list: BadInputRow[]) => list.map((row) => [row.number, row.input, row] as const);
@@ -44,7 +43,7 @@ beforeAll(async () => {
 });
 afterAll(() => emulator?.close());
 
-it(`reads at least 30 rows from the README, ${checkRows.length} refused at preview`, () => {
+it(`reads at least 30 rows from docs/bad-input.json, ${checkRows.length} refused at preview`, () => {
   expect(rows.length).toBeGreaterThanOrEqual(30);
   expect(checkRows.length).toBeGreaterThanOrEqual(30);
   expect(configRows.length).toBeGreaterThan(0);

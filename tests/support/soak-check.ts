@@ -1,7 +1,7 @@
 /**
  * The soak (`soak.ts`) as a jest test: each phase converges within 2 runs with no orphan and
  * nothing lost, and every fault kind struck. The e2e project runs a short shape, tests/long
- * (`npm run soak`) the full one, which writes the figures docs/testing.md quotes to .e2e/.
+ * (`npm run soak`) the full one, which writes the figures bench/results.md quotes to .e2e/.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -159,7 +159,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   }
 }
 
-/** The figures as the README quotes them. */
+/** The figures as bench/results.md quotes them. */
 export function formatSoak(figures: SoakFigures): string {
   const rows = figures.phases.map(
     (p) =>
