@@ -7,7 +7,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { adoptToken, verifySecret } from "./adopt";
 import { now } from "./clock";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError, describe, MintedButUnfinished, PartialFailure } from "./errors";
+import { ApiTokenProviderError, describeError, MintedButUnfinished, PartialFailure } from "./errors";
 import { secretOf } from "./fingerprint";
 import { replaceMissing, retirePrevious, rotateInPlace, withoutPrevious } from "./overlap";
 import { revokeToken } from "./revoke";
@@ -241,7 +241,7 @@ async function replaceUnverified(
   return retirePrevious(ctx, rotated).catch((error: unknown) => {
     throw new PartialFailure(
       `The secret of token ${tokenIdOf(id, outs)} ("${outs.name}") was still refused, so token ` +
-        `${rotated.tokenId} was minted in its place; revoking the refused one failed (${describe(error)}). The ` +
+        `${rotated.tokenId} was minted in its place; revoking the refused one failed (${describeError(error)}). The ` +
         "state keeps it as the previous token: the next `pulumi up` revokes it.",
       id,
       rotated,
