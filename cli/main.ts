@@ -241,6 +241,22 @@ async function reconcileStack(
     credentials: () => project.credentials(stack),
     connections: () => project.pendingConnections(stack),
   });
+  // The clients of the accounts the plan looked in are closed once it is carried out (or not).
+  const clients = new Set(plan.operations.flatMap((op) => (op.account ? [op.account.client] : [])));
+  try {
+    return await carryOut(project, stack, plan, yes, say);
+  } finally {
+    await Promise.all([...clients].map((client) => client.close()));
+  }
+}
+
+async function carryOut(
+  project: PulumiProject,
+  stack: string,
+  plan: ReconcilePlan,
+  yes: boolean,
+  say: (line: string) => void,
+): Promise<StackReport> {
   for (const line of describePlan(plan)) say(line);
   if (plan.operations.length === 0) return reportOf(plan, null);
   if (!yes) {
