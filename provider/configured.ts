@@ -77,6 +77,11 @@ export class ConfiguredProvider {
     return redactCredentials(out);
   }
 
+  /** Closes every context's client: their requests in flight finish, later ones are refused. */
+  async close(): Promise<void> {
+    await Promise.all([...this.contexts.values()].map((context) => context.client.close()));
+  }
+
   /** `error`, returned, with the secrets every context's client knows replaced in it and its causes. */
   redactError<T>(error: T): T {
     for (const context of this.contexts.values()) context.client.secrets.redactError(error);

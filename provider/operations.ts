@@ -54,9 +54,12 @@ const provider = (): ConfiguredProvider => {
   return configured;
 };
 
-export function configure(config: ProviderConfig): void {
+/** A provider configured again (tests do) closes the connections of the one it replaces. */
+export async function configure(config: ProviderConfig): Promise<void> {
   checkClock();
+  const previous = configured;
   configured = new ConfiguredProvider(settingsFromStack(config));
+  await previous?.close();
 }
 
 /**
