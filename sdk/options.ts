@@ -107,11 +107,6 @@ export function environmentCredential(): { apiKey: string; variable: ApiKeyVaria
   return undefined;
 }
 
-/** The API key from the environment: UTHO_API_KEY, else UTHO_TOKEN (an empty one counts as unset). */
-export function environmentApiKey(): string | undefined {
-  return environmentCredential()?.apiKey;
-}
-
 /** The per-attempt timeout from the environment, UTHO_TIMEOUT_MS, if set; anything but a whole number >= 1 is refused. */
 export function environmentTimeoutMs(): number | undefined {
   const raw = nonEmpty(process.env.UTHO_TIMEOUT_MS);

@@ -214,7 +214,7 @@ describe("require from an installed copy", () => {
       ]),
     );
     expect(result.errorsExtendUthoError).toBe(true);
-    for (const internal of ["registerSecret", "redactSecrets", "environmentApiKey"]) {
+    for (const internal of ["SecretRedactor", "redactCredentials", "environmentCredential"]) {
       expect(result.names).not.toContain(internal);
     }
   });
