@@ -86,7 +86,12 @@ const said = new Set<string>();
  * (see `diff.ts`).
  */
 export function diff(id: string, olds: ApiTokenOutputs, news: CheckedInputs): pulumi.dynamic.DiffResult {
-  const result = diffToken(id, olds, news);
+  let result: pulumi.dynamic.DiffResult;
+  try {
+    result = diffToken(id, olds, news);
+  } catch (error) {
+    throw redacted(error);
+  }
   if (!result.changes) return result;
   for (const line of dueWork(id, olds, news, (result.replaces ?? []).length > 0)) {
     if (!said.has(line)) reportToStderr(line);
@@ -129,14 +134,19 @@ function contextOf(
 }
 
 /**
- * Runs one operation that may call Utho. What it throws leaves with the secrets of every
- * context's client replaced (a message may quote another resource's), its causes' too.
+ * What an operation throws, with the secrets of every context's client replaced (a message may
+ * quote another resource's), its causes' too.
  */
+function redacted(error: unknown): unknown {
+  return configured ? configured.redactError(error) : error;
+}
+
+/** Runs one operation that may call Utho; what it throws leaves `redacted`. */
 async function calling<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await withBaselineWasm(operation);
   } catch (error) {
-    throw configured ? configured.redactError(error) : error;
+    throw redacted(error);
   }
 }
 

@@ -26,6 +26,13 @@ function configure(settings: Record<string, string | undefined>): void {
   operations.configure({ get: (key) => settings[key] });
 }
 
+/** No stack config but the base URL: the key comes from `variables`. */
+function fromEnvironment(variables: Record<string, string>): CheckedInputs {
+  configure({ "utho:baseUrl": emulator.current.baseUrl });
+  Object.assign(process.env, variables);
+  return inputs;
+}
+
 /** The failure of a create, with every text a user or a log could see of it. */
 async function failedCreate(resource: CheckedInputs): Promise<{ error: Error; texts: string[] }> {
   const error = (await operations.create(resource).then(
@@ -55,25 +62,13 @@ it.each([
     },
     "the stack's utho:apiKey",
   ],
+  // UTHO_API_KEY is taken before UTHO_TOKEN: a good UTHO_TOKEN beside it changes nothing.
   [
     "UTHO_API_KEY",
-    () => {
-      configure({ "utho:baseUrl": emulator.current.baseUrl });
-      process.env.UTHO_API_KEY = WRONG_KEY;
-      process.env.UTHO_TOKEN = emulator.current.rootKey;
-      return inputs;
-    },
+    () => fromEnvironment({ UTHO_API_KEY: WRONG_KEY, UTHO_TOKEN: emulator.current.rootKey }),
     "UTHO_API_KEY",
   ],
-  [
-    "UTHO_TOKEN",
-    () => {
-      configure({ "utho:baseUrl": emulator.current.baseUrl });
-      process.env.UTHO_TOKEN = WRONG_KEY;
-      return inputs;
-    },
-    "UTHO_TOKEN",
-  ],
+  ["UTHO_TOKEN", () => fromEnvironment({ UTHO_TOKEN: WRONG_KEY }), "UTHO_TOKEN"],
 ])("a refused key from %s is named by its source, never shown", async (_label, arrange, source) => {
   const { error, texts } = await failedCreate(arrange());
   const auth = error instanceof UthoAuthError ? error : (error.cause as Error);
