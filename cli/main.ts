@@ -214,7 +214,7 @@ async function reconcile(args: string[], ctx: RunContext): Promise<number> {
       code = EXIT.findings;
     } else {
       for (const stack of await resolveStacks(project, requested)) {
-        const report = await reconcileStack(project, stack, values.yes, say);
+        const report = await reconcileStack(project, stack, values.yes, say, ctx.stderr);
         const mended =
           torn.get(stack) ?? [...torn.entries()].find(([name]) => stack.endsWith(`/${name}`))?.[1];
         reports.push({ ...report, tornFiles: mended?.files ?? [], repaired: mended?.repaired ?? false });
@@ -236,6 +236,7 @@ async function reconcileStack(
   stack: string,
   yes: boolean,
   say: (line: string) => void,
+  warn: (line: string) => void,
 ): Promise<StackReport> {
   const plan = await planReconcile(await project.exportState(stack), {
     credentials: () => project.credentials(stack),
@@ -244,7 +245,7 @@ async function reconcileStack(
   // The clients of the accounts the plan looked in are closed once it is carried out (or not).
   const clients = new Set(plan.operations.flatMap((op) => (op.account ? [op.account.client] : [])));
   try {
-    return await carryOut(project, stack, plan, yes, say);
+    return await carryOut(project, stack, plan, yes, say, warn);
   } finally {
     await Promise.all([...clients].map((client) => client.close()));
   }
@@ -256,6 +257,7 @@ async function carryOut(
   plan: ReconcilePlan,
   yes: boolean,
   say: (line: string) => void,
+  warn: (line: string) => void,
 ): Promise<StackReport> {
   for (const line of describePlan(plan)) say(line);
   if (plan.operations.length === 0) return reportOf(plan, null);
@@ -263,7 +265,8 @@ async function carryOut(
     say(`Nothing was changed. Run \`utho-tokens reconcile --stack ${stack} --yes\` to carry the plan out.`);
     return reportOf(plan, null);
   }
-  const result = await applyReconcile(project, plan);
+  // Its long waits are said on stderr (never in --json's stdout), redacted like every line.
+  const result = await applyReconcile(project, plan, undefined, (message) => warn(`utho-tokens: ${message}`));
   say(
     `Revoked ${result.revoked.length ? result.revoked.join(", ") : "nothing"}; cleared ${result.cleared} pending ` +
       `operation${result.cleared === 1 ? "" : "s"} from stack ${stack}. Now run the interrupted command again.`,
