@@ -22,10 +22,10 @@ export interface Account {
 
 /** The account of `stack`'s credentials, or of `connection` over them. */
 export function accountFor(stack: StackCredentials, connection?: Connection): Account {
-  const { apiKey, baseUrl } = resolveCredentials(connection, stack);
+  const { apiKey, apiKeySource, baseUrl } = resolveCredentials(connection, stack);
   if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS);
   const key = createHash("sha256")
     .update(`${apiKey}\u0000${baseUrl ?? ""}`)
     .digest("hex");
-  return { client: new UthoClient({ apiKey, baseUrl }), key };
+  return { client: new UthoClient({ apiKey, apiKeySource, baseUrl }), key };
 }

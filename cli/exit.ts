@@ -4,7 +4,7 @@
  */
 import { ApiTokenProviderError } from "../provider/errors";
 import { UthoAuthError, UthoConfigError, UthoError, UthoInputError } from "../sdk/errors";
-import { redactSecrets } from "../sdk/redact";
+import { redactCredentials } from "../sdk/redact";
 
 export const EXIT = {
   /** Done; nothing needs anyone. */
@@ -19,14 +19,17 @@ export const EXIT = {
   failed: 4,
 } as const;
 
-/** An error of this CLI with the exit code it ends with; the message is redacted at construction. */
+/**
+ * An error of this CLI with the exit code it ends with. What is shaped like a credential is
+ * masked at construction; the secrets of the run (`main.ts`) are replaced when it is printed.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number,
     options?: { cause?: unknown },
   ) {
-    super(redactSecrets(message), options);
+    super(redactCredentials(message), options);
     this.name = new.target.name;
   }
 }
@@ -55,8 +58,8 @@ export function exitCodeOf(error: unknown): number {
   return EXIT.failed;
 }
 
-/** The one line printed for an error: this package's own message, anything else redacted. */
+/** The one line printed for an error: this package's own message, anything else with credentials masked. */
 export function messageOf(error: unknown): string {
   if (error instanceof UthoError || error instanceof CliError) return error.message;
-  return redactSecrets(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  return redactCredentials(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 }

@@ -2,16 +2,18 @@
 /**
  * `utho-tokens`: the account-level commands of utho-pulumi-tokens, run from a Pulumi project's
  * directory. `reconcile` repairs what an interrupted run left behind; `audit` shows every token
- * of the account and which stack manages it. Neither decrypts the state (it is exported with its
- * secrets encrypted), with one exception: an interrupted create of a resource with its own
- * `connection` needs that connection, read into memory only (`PulumiProject.pendingConnections`).
- * No secret is ever printed: messages pass through the package's redaction, which knows the key
- * in use.
+ * of the account and which stack manages it. Both read the stack's `utho:apiKey`, decrypted by
+ * itself into memory. Otherwise neither decrypts the state (it is exported with its secrets
+ * encrypted), but for what reconcile needs to find a token an interrupted operation may have
+ * minted (a create, an update that rotates in place) of a resource with its own `connection`:
+ * that connection, read into memory only (`PulumiProject.pendingConnections`). No secret is ever
+ * printed: every line passes through the run's redaction, which knows every secret it read.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
 import { now } from "../provider/clock";
 import { parseDuration } from "../provider/duration";
 import { UthoConfigError } from "../sdk/errors";
+import { SecretRedactor } from "../sdk/redact";
 import { SDK_VERSION } from "../sdk/version";
 import { accountFor } from "./account";
 import { type AuditedStack, auditAccount, FAIL_ON, type FailOn, failures, formatAudit } from "./audit";
@@ -70,6 +72,11 @@ export interface Context {
   stderr(text: string): void;
   /** The Pulumi CLI to drive; default the `pulumi` on the PATH. */
   pulumi?: PulumiCli;
+}
+
+/** A command's context: its output already passes through `secrets`, which the project fills. */
+interface RunContext extends Context {
+  secrets: SecretRedactor;
 }
 
 function parse<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T) {
@@ -168,7 +175,7 @@ async function mendTornBackend(
   return { files, repaired: true };
 }
 
-async function reconcile(args: string[], ctx: Context): Promise<number> {
+async function reconcile(args: string[], ctx: RunContext): Promise<number> {
   const { values } = parse(args, {
     ...STACK_OPTION,
     yes: { type: "boolean", default: false },
@@ -176,7 +183,7 @@ async function reconcile(args: string[], ctx: Context): Promise<number> {
     "repair-backend": { type: "boolean", default: false },
   });
   const say = values.json ? () => {} : ctx.stdout;
-  const project = PulumiProject.open(ctx.cwd, ctx.pulumi);
+  const project = PulumiProject.open(ctx.cwd, ctx.pulumi, ctx.secrets);
   const requested = listFlag("stack", values.stack);
   if (values["repair-backend"] && requested.length === 0) {
     throw new UthoConfigError(
@@ -207,7 +214,7 @@ async function reconcile(args: string[], ctx: Context): Promise<number> {
       code = EXIT.findings;
     } else {
       for (const stack of await resolveStacks(project, requested)) {
-        const report = await reconcileStack(project, stack, values.yes, say);
+        const report = await reconcileStack(project, stack, values.yes, say, ctx.stderr);
         const mended =
           torn.get(stack) ?? [...torn.entries()].find(([name]) => stack.endsWith(`/${name}`))?.[1];
         reports.push({ ...report, tornFiles: mended?.files ?? [], repaired: mended?.repaired ?? false });
@@ -229,18 +236,37 @@ async function reconcileStack(
   stack: string,
   yes: boolean,
   say: (line: string) => void,
+  warn: (line: string) => void,
 ): Promise<StackReport> {
   const plan = await planReconcile(await project.exportState(stack), {
     credentials: () => project.credentials(stack),
     connections: () => project.pendingConnections(stack),
   });
+  // The clients of the accounts the plan looked in are closed once it is carried out (or not).
+  const clients = new Set(plan.operations.flatMap((op) => (op.account ? [op.account.client] : [])));
+  try {
+    return await carryOut(project, stack, plan, yes, say, warn);
+  } finally {
+    await Promise.all([...clients].map((client) => client.close()));
+  }
+}
+
+async function carryOut(
+  project: PulumiProject,
+  stack: string,
+  plan: ReconcilePlan,
+  yes: boolean,
+  say: (line: string) => void,
+  warn: (line: string) => void,
+): Promise<StackReport> {
   for (const line of describePlan(plan)) say(line);
   if (plan.operations.length === 0) return reportOf(plan, null);
   if (!yes) {
     say(`Nothing was changed. Run \`utho-tokens reconcile --stack ${stack} --yes\` to carry the plan out.`);
     return reportOf(plan, null);
   }
-  const result = await applyReconcile(project, plan);
+  // Its long waits are said on stderr (never in --json's stdout), redacted like every line.
+  const result = await applyReconcile(project, plan, undefined, (message) => warn(`utho-tokens: ${message}`));
   say(
     `Revoked ${result.revoked.length ? result.revoked.join(", ") : "nothing"}; cleared ${result.cleared} pending ` +
       `operation${result.cleared === 1 ? "" : "s"} from stack ${stack}. Now run the interrupted command again.`,
@@ -265,7 +291,7 @@ function failOnList(values: string[]): FailOn[] {
   return list as FailOn[];
 }
 
-async function audit(args: string[], ctx: Context): Promise<number> {
+async function audit(args: string[], ctx: RunContext): Promise<number> {
   const { values } = parse(args, {
     ...STACK_OPTION,
     json: { type: "boolean", default: false },
@@ -278,14 +304,16 @@ async function audit(args: string[], ctx: Context): Promise<number> {
   const failOn = failOnList(values["fail-on"]);
   const clock = now();
 
-  const project = PulumiProject.open(ctx.cwd, ctx.pulumi);
+  const project = PulumiProject.open(ctx.cwd, ctx.pulumi, ctx.secrets);
   const names = await resolveStacks(project, listFlag("stack", values.stack));
   const stacks: AuditedStack[] = [];
   for (const name of names) {
     stacks.push({ name, tokens: tokensInState((await project.exportState(name)).deployment) });
   }
   const { client } = accountFor(await project.credentials(names[0] as string));
-  const [user, listing] = await Promise.all([client.account.info(), client.apiTokens.list()]);
+  const [user, listing] = await Promise.all([client.account.info(), client.apiTokens.list()]).finally(() =>
+    client.close(),
+  );
   const report = auditAccount(listing, stacks, String(user.id ?? ""), {
     staleAfter,
     staleAfterMs: staleAfterMs.ms,
@@ -297,10 +325,20 @@ async function audit(args: string[], ctx: Context): Promise<number> {
   return failed.length > 0 ? EXIT.findings : EXIT.ok;
 }
 
-const COMMANDS: Record<string, (args: string[], ctx: Context) => Promise<number>> = { reconcile, audit };
+const COMMANDS: Record<string, (args: string[], ctx: RunContext) => Promise<number>> = { reconcile, audit };
 
-/** Runs a command line; every failure becomes one line on stderr and its exit code. */
-export async function main(argv: string[], ctx: Context): Promise<number> {
+/**
+ * Runs a command line; every failure becomes one line on stderr and its exit code. The secrets
+ * the run reads are kept for it alone, and replaced in every line it prints.
+ */
+export async function main(argv: string[], given: Context): Promise<number> {
+  const secrets = new SecretRedactor();
+  const ctx: RunContext = {
+    ...given,
+    stdout: (text) => given.stdout(secrets.redactKnown(text)),
+    stderr: (text) => given.stderr(secrets.redactKnown(text)),
+    secrets,
+  };
   try {
     const [command, ...rest] = argv;
     if (command === undefined) throw new UthoConfigError("a command is required (utho-tokens --help)");

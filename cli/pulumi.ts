@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { UthoConfigError } from "../sdk/errors";
-import { redactSecrets } from "../sdk/redact";
+import { redactCredentials } from "../sdk/redact";
 import { CliError, EXIT, PulumiCommandError, StackBusyError } from "./exit";
 
 /**
@@ -55,7 +55,7 @@ export function pulumiFailure(args: readonly string[], stack: string | undefined
   const line =
     stderr.split("\n").find((l) => /^error: /.test(l.trim())) ?? stderr.trim().split("\n")[0] ?? "";
   return new PulumiCommandError(
-    `\`pulumi ${args.slice(0, 2).join(" ")}\` failed for ${about}: ${redactSecrets(line.trim()) || "no message"}`,
+    `\`pulumi ${args.slice(0, 2).join(" ")}\` failed for ${about}: ${redactCredentials(line.trim()) || "no message"}`,
   );
 }
 

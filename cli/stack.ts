@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { UthoConfigError } from "../sdk/errors";
-import { registerSecret } from "../sdk/redact";
+import { SecretRedactor } from "../sdk/redact";
 import { type PulumiCli, pulumiIn, withPrivateFile } from "./pulumi";
 import {
   type Connection,
@@ -71,16 +71,18 @@ export class PulumiProject implements StateStore {
   private constructor(
     readonly dir: string,
     private readonly cli: PulumiCli,
+    /** The secrets read from the stacks (a `utho:apiKey`, a pending resource's connection), for redaction. */
+    readonly secrets: SecretRedactor,
   ) {}
 
   /** The project in `dir`: it must hold a Pulumi.yaml. */
-  static open(dir: string, cli: PulumiCli = pulumiIn(dir)): PulumiProject {
+  static open(dir: string, cli: PulumiCli = pulumiIn(dir), secrets = new SecretRedactor()): PulumiProject {
     if (!PROJECT_FILES.some((file) => existsSync(path.join(dir, file)))) {
       throw new UthoConfigError(
         `No Pulumi project in ${dir}: it has no Pulumi.yaml. Run utho-tokens from the directory of the project whose stacks manage the tokens.`,
       );
     }
-    return new PulumiProject(dir, cli);
+    return new PulumiProject(dir, cli, secrets);
   }
 
   /**
@@ -180,7 +182,7 @@ export class PulumiProject implements StateStore {
     const apiKey = key?.secret
       ? (await this.cli.run(["config", "get", "utho:apiKey", "--stack", stack], { stack })).replace(/\n$/, "")
       : key?.value;
-    registerSecret(apiKey);
+    this.secrets.add(apiKey);
     const baseUrl = config["utho:baseUrl"]?.value || undefined;
     return { ...(apiKey ? { apiKey } : {}), ...(baseUrl ? { baseUrl } : {}) };
   }
@@ -188,7 +190,7 @@ export class PulumiProject implements StateStore {
   /**
    * The `connection` inputs of the resources with pending operations, which the state keeps
    * encrypted. The one read of the state with its secrets: into memory (a pipe), never to disk;
-   * every secret of it is registered for redaction, and only the connections are kept.
+   * every secret of it is added to `secrets`, and only the connections are kept.
    */
   async pendingConnections(stack: string): Promise<Map<string, Connection>> {
     const exported = parseJson(
@@ -196,7 +198,7 @@ export class PulumiProject implements StateStore {
       exportSchema,
       "pulumi stack export",
     );
-    registerStateSecrets(exported.deployment, registerSecret);
+    registerStateSecrets(exported.deployment, (secret) => this.secrets.add(secret));
     return connectionsOfPending(exported.deployment);
   }
 }

@@ -7,7 +7,7 @@ import type { UthoClient } from "../sdk/client";
 import { UthoAuthError } from "../sdk/errors";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError, describe } from "./errors";
+import { ApiTokenProviderError, describeError } from "./errors";
 import type { AdoptSpec, ApiTokenInputs } from "./types";
 
 function findAdoptee(tokens: UthoApiToken[], inputs: ApiTokenInputs, adopt: AdoptSpec): UthoApiToken {
@@ -38,7 +38,7 @@ export async function verifySecret(client: UthoClient, secret: string): Promise<
     await client.withOptions({ apiKey: secret }).account.info();
   } catch (error) {
     const reason =
-      error instanceof UthoAuthError ? "Utho rejected it (revoked or mistyped?)" : describe(error);
+      error instanceof UthoAuthError ? "Utho rejected it (revoked or mistyped?)" : describeError(error);
     throw new ApiTokenProviderError(`adopt.token: the supplied secret does not authenticate: ${reason}`);
   }
 }

@@ -6,7 +6,7 @@
 import { UthoClient } from "../sdk/client";
 import { UthoConfigError } from "../sdk/errors";
 import { type RetryEvent, resolveBaseUrl, type UthoClientOptions } from "../sdk/options";
-import { redactSecrets } from "../sdk/redact";
+import { redactCredentials } from "../sdk/redact";
 import { ruleProblem, secretTextSchema } from "../sdk/rules";
 import { ProviderContext, type Reporter, reportToStderr } from "./context";
 import { type ProviderSettings, resolveCredentials, settleWindowSetting } from "./settings";
@@ -24,7 +24,7 @@ export interface ProviderOptions extends ProviderSettings {
   /** @default real time, with the window `settleWindow` sets */
   settle?: SettleTiming;
   /** Client options besides the credentials (tests inject millisecond retry delays). */
-  client?: Omit<UthoClientOptions, "apiKey" | "baseUrl" | "onRetry">;
+  client?: Omit<UthoClientOptions, "apiKey" | "apiKeySource" | "baseUrl" | "onRetry">;
   /** @default the provider host's stderr, which `pulumi up` shows */
   report?: Reporter;
 }
@@ -75,7 +75,29 @@ export class ConfiguredProvider {
     this.settle = options.settle ?? realSettle("ms" in window ? window.ms : DEFAULT_SETTLE_WINDOW_MS);
     const report = options.report ?? reportToStderr;
     // Messages may quote Utho's or the user's words: scrubbed like every error message.
-    this.report = (message) => report(redactSecrets(message));
+    this.report = (message) => report(this.redact(message));
+  }
+
+  /**
+   * `text` with the secrets every context's client knows replaced (the keys in use, the tokens
+   * minted and those the state holds), then anything shaped like a credential: a message of one
+   * resource may quote another's.
+   */
+  redact(text: string): string {
+    let out = text;
+    for (const context of this.contexts.values()) out = context.client.secrets.redactKnown(out);
+    return redactCredentials(out);
+  }
+
+  /** Closes every context's client: their requests in flight finish, later ones are refused. */
+  async close(): Promise<void> {
+    await Promise.all([...this.contexts.values()].map((context) => context.client.close()));
+  }
+
+  /** `error`, returned, with the secrets every context's client knows replaced in it and its causes. */
+  redactError<T>(error: T): T {
+    for (const context of this.contexts.values()) context.client.secrets.redactError(error);
+    return error;
   }
 
   /**
@@ -118,15 +140,17 @@ export class ConfiguredProvider {
   contextFor(connection?: ConnectionSpec): ProviderContext {
     if (this.settleProblem !== undefined)
       throw new UthoConfigError(`${this.settleProblem}. Nothing was sent to Utho.`);
-    const { apiKey, baseUrl } = resolveCredentials(connection, this.options);
+    const { apiKey, apiKeySource, baseUrl } = resolveCredentials(connection, this.options);
     if (!apiKey) throw new UthoConfigError(MISSING_CREDENTIALS_MESSAGE);
-    const key = `${apiKey}\u0000${baseUrl ?? ""}`;
+    // The source is part of the key: a refused key's message names where it came from.
+    const key = `${apiKey}\u0000${baseUrl ?? ""}\u0000${apiKeySource}`;
     let context = this.contexts.get(key);
     if (!context) {
       const client = new UthoClient({
         maxRetries: PROVIDER_MAX_RETRIES,
         ...this.options.client,
         apiKey,
+        apiKeySource,
         baseUrl,
         onRetry: (event) => {
           if (event.delayMs >= REPORTED_WAIT_MS || longRateLimit(event)) this.report(describeRetry(event));

@@ -2,8 +2,9 @@
  * Everything one provider operation needs besides its inputs, passed explicitly: the client for
  * the token's account, that account's id, the settle timing, the mints in flight, and where
  * progress goes. One context per set of credentials (see `configured.ts`), so resources with
- * their own `connection` get their own client and account, and tests inject timing here
- * instead of sleeping through production delays.
+ * their own `connection` get their own client and account. Tests pass their own settle timing
+ * here: a virtual clock that records each wait (`tests/support/provider.ts`), or delays of a
+ * few hundred milliseconds where a test needs real time to pass.
  */
 import type { UthoClient } from "../sdk/client";
 import { ApiTokenProviderError } from "./errors";

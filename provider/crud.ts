@@ -7,12 +7,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { adoptToken, verifySecret } from "./adopt";
 import { now } from "./clock";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError, describe, MintedButUnfinished, PartialFailure } from "./errors";
+import { ApiTokenProviderError, describeError, MintedButUnfinished, PartialFailure } from "./errors";
 import { secretOf } from "./fingerprint";
 import { replaceMissing, retirePrevious, rotateInPlace, withoutPrevious } from "./overlap";
 import { revokeToken } from "./revoke";
 import { hasExpired, previousDue, rotationDueAt, rotationTriggers, type TokenStart } from "./rotation";
-import { type ApiTokenInputs, type ApiTokenOutputs, SETTING_INPUTS, tokenIdOf } from "./types";
+import { type ApiTokenInputs, type ApiTokenOutputs, POLICY_INPUTS, tokenIdOf } from "./types";
 import { mintVerified, refusalOf } from "./verify";
 
 // Pulumi's result types make every field optional; ours always carry them.
@@ -20,19 +20,19 @@ export type CreateResult = Required<pulumi.dynamic.CreateResult<ApiTokenOutputs>
 export type ReadResult = Required<Pick<pulumi.dynamic.ReadResult<ApiTokenOutputs>, "id" | "props">>;
 export type UpdateResult = Required<pulumi.dynamic.UpdateResult<ApiTokenOutputs>>;
 
-/** The inputs that only steer the provider (`SETTING_INPUTS`), as given, and the due date they set. */
-function settingsOf(inputs: ApiTokenInputs, start: TokenStart): Partial<ApiTokenOutputs> {
-  const settings: Partial<ApiTokenOutputs> = {};
-  for (const key of SETTING_INPUTS)
-    if (inputs[key] !== undefined) Object.assign(settings, { [key]: inputs[key] });
+/** The policy inputs (`POLICY_INPUTS`), as given, and the due date they set. */
+function policyOf(inputs: ApiTokenInputs, start: TokenStart): Partial<ApiTokenOutputs> {
+  const policy: Partial<ApiTokenOutputs> = {};
+  for (const key of POLICY_INPUTS)
+    if (inputs[key] !== undefined) Object.assign(policy, { [key]: inputs[key] });
   const dueAt = rotationDueAt(start, inputs.rotateAfter);
-  return dueAt === undefined ? settings : { ...settings, rotationDueAt: dueAt };
+  return dueAt === undefined ? policy : { ...policy, rotationDueAt: dueAt };
 }
 
-/** The outputs without the settings and what they set: `settingsOf` the new inputs replaces them. */
-function withoutSettings(outs: ApiTokenOutputs): ApiTokenOutputs {
+/** The outputs without the policy inputs and the due date they set: `policyOf` the new inputs replaces them. */
+function withoutPolicy(outs: ApiTokenOutputs): ApiTokenOutputs {
   const rest: ApiTokenOutputs = { ...outs };
-  for (const key of [...SETTING_INPUTS, "rotationDueAt"] as const) delete rest[key];
+  for (const key of [...POLICY_INPUTS, "rotationDueAt"] as const) delete rest[key];
   return rest;
 }
 
@@ -55,7 +55,7 @@ function outputsOf(
     ...secretOf(token.token),
     ...(inputs.rotation === undefined ? {} : { rotation: inputs.rotation }),
     ...(inputs.keepers === undefined ? {} : { keepers: inputs.keepers }),
-    ...settingsOf(inputs, start),
+    ...policyOf(inputs, start),
     ...(inputs.connection === undefined ? {} : { connection: inputs.connection }),
     ...(inputs.namePrefix === undefined ? {} : { namePrefix: inputs.namePrefix }),
     ...(inputs.autoNamed ? { autoNamed: true } : {}),
@@ -155,7 +155,7 @@ function gone(id: string, tokenId: string, held: ApiTokenOutputs): ReadResult {
 /**
  * In place: a secret supplied later with `adopt.token` (verified), new credentials in
  * `connection` (which must reach the token's account: Utho cannot move a token), and new
- * settings (`SETTING_INPUTS`); a passed `expiresAt` revokes the token here, a rotation with an
+ * policy inputs (`POLICY_INPUTS`); a passed `expiresAt` revokes the token here, a rotation with an
  * `overlap` mints the new token here, so does a current token a refresh found `missing`, and a
  * previous token whose overlap has ended is revoked. All outputs are returned, the secrets
  * included.
@@ -177,10 +177,10 @@ export async function updateToken(
         `${recorded}, or replace the token (\`pulumi up --replace <urn>\`) to mint a new one in the other account.`,
     );
   }
-  const { connection, ...rest } = withoutSettings(olds);
+  const { connection, ...rest } = withoutPolicy(olds);
   const outs: ApiTokenOutputs = {
     ...rest,
-    ...settingsOf(news, olds),
+    ...policyOf(news, olds),
     ...(news.connection === undefined ? {} : { connection: news.connection }),
     ...secretOf(suppliedSecret),
   };
@@ -241,7 +241,7 @@ async function replaceUnverified(
   return retirePrevious(ctx, rotated).catch((error: unknown) => {
     throw new PartialFailure(
       `The secret of token ${tokenIdOf(id, outs)} ("${outs.name}") was still refused, so token ` +
-        `${rotated.tokenId} was minted in its place; revoking the refused one failed (${describe(error)}). The ` +
+        `${rotated.tokenId} was minted in its place; revoking the refused one failed (${describeError(error)}). The ` +
         "state keeps it as the previous token: the next `pulumi up` revokes it.",
       id,
       rotated,

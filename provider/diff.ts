@@ -6,7 +6,7 @@
  * for the overlap. Pointing `adopt.id` at another token replaces too: the resource becomes
  * that token, and the one it held is revoked unless `retainOnDelete` is set. A newly supplied
  * `adopt.token` and new `connection` credentials need no new token and go through `update`, as
- * do the settings that only steer the provider (`SETTING_INPUTS`), a passed `expiresAt` (the
+ * do the token's policy inputs (`POLICY_INPUTS`), a passed `expiresAt` (the
  * token is revoked), a previous token whose overlap has ended (it is revoked) and a current
  * token a refresh found `missing` (a new one is minted in place).
  *
@@ -24,7 +24,7 @@ import {
   type CheckedInputs,
   type ConnectionSpec,
   isUnknown,
-  SETTING_INPUTS,
+  POLICY_INPUTS,
   tokenIdOf,
 } from "./types";
 
@@ -70,9 +70,9 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
   }
   const secretSupplied = adopt?.token !== undefined && adopt.token !== olds.token;
   const connectionChanged = isUnknown(news.connection) || !sameConnection(news.connection, olds.connection);
-  // Settings of the provider's own behaviour: changed in place, nothing sent to Utho.
-  // A new schedule that is not due yet only moves `rotationDueAt`.
-  const settingsChanged = SETTING_INPUTS.some((key) => news[key] !== olds[key]);
+  // The provider's policy for the token: changed in place; the change itself sends nothing to
+  // Utho (a new schedule that is not due yet only moves `rotationDueAt`).
+  const policyChanged = POLICY_INPUTS.some((key) => news[key] !== olds[key]);
   return {
     changes:
       replaces.length > 0 ||
@@ -80,7 +80,7 @@ export function diffToken(id: string, olds: ApiTokenOutputs, news: CheckedInputs
       previousDue(olds) ||
       secretSupplied ||
       connectionChanged ||
-      settingsChanged ||
+      policyChanged ||
       expiring ||
       // A token kept by a partial failure whose secret was never accepted: update finishes it.
       olds.unverified === true ||

@@ -1,11 +1,12 @@
 import { UthoError } from "../sdk/errors";
-import { redactSecrets } from "../sdk/redact";
+import { redactCredentials } from "../sdk/redact";
 
 /**
  * A provider operation failed in a way the user must act on (an unidentifiable or uncleanable
  * token, a failed adoption, a token in another account). The message says what is left behind
- * and what to do. Like every error of the package it is a {@link UthoError}, redacted at
- * construction: it may quote user input.
+ * and what to do. Like every error of the package it is a {@link UthoError}: what is shaped like
+ * a credential is masked at construction (it may quote user input), and the provider replaces
+ * the secrets its clients know before the error leaves an operation (`operations.ts`).
  */
 export class ApiTokenProviderError extends UthoError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -17,10 +18,10 @@ export class ApiTokenProviderError extends UthoError {
  * A short, redacted description of any error, for inclusion in a provider error message. An
  * error from outside the package keeps its name and message: dropping them would hide the cause.
  */
-export function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   if (error instanceof UthoError) return error.message;
-  if (error instanceof Error) return redactSecrets(`${error.name}: ${error.message}`);
-  return redactSecrets(String(error));
+  if (error instanceof Error) return redactCredentials(`${error.name}: ${error.message}`);
+  return redactCredentials(String(error));
 }
 
 /** A token Utho minted: its id, secret and creation time. */

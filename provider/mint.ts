@@ -32,7 +32,7 @@ import {
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import type { TokenScope } from "../sdk/rules";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError, describe } from "./errors";
+import { ApiTokenProviderError, describeError } from "./errors";
 import type { KnownIds } from "./listings";
 import { Revocation } from "./revoke";
 
@@ -112,7 +112,7 @@ function strayProblem(revocation: Revocation): unknown {
         `deleting token ${revocation.tokenId} returned 404, but no later listing confirmed it gone`,
       )
     : new ApiTokenProviderError(
-        `revoking token ${revocation.tokenId} failed: ${describe(revocation.problem)}`,
+        `revoking token ${revocation.tokenId} failed: ${describeError(revocation.problem)}`,
         {
           cause: revocation.problem,
         },
@@ -142,7 +142,7 @@ async function postOnce(
     const unproven = seen.filter((id) => !revoked.includes(id));
     if (problem === undefined && unproven.length > 0 && !wanted.autoNamed) {
       throw new ApiTokenProviderError(
-        `Creating token "${wanted.name}" failed (${describe(error)}), and then ` +
+        `Creating token "${wanted.name}" failed (${describeError(error)}), and then ` +
           `${unproven.length === 1 ? "a new token" : `${unproven.length} new tokens`} with that name and scope ` +
           `appeared (id ${unproven.join(", ")}). It may be the one this run asked for, or another stack's that ` +
           "uses the same name, so it was left alone: check with `utho-tokens audit --stack <each stack>`, revoke " +
@@ -152,8 +152,8 @@ async function postOnce(
     }
     if (problem !== undefined) {
       throw new ApiTokenProviderError(
-        `Creating token "${wanted.name}" failed (${describe(error)}), and making sure it left no token ` +
-          `behind failed too (${describe(problem)}). If it left one, revoke it before running again: ` +
+        `Creating token "${wanted.name}" failed (${describeError(error)}), and making sure it left no token ` +
+          `behind failed too (${describeError(problem)}). If it left one, revoke it before running again: ` +
           `${whereToFind(wanted)}.`,
         { cause: error },
       );
@@ -162,7 +162,10 @@ async function postOnce(
       revoked.length > 0
         ? `Utho had minted it anyway (id ${revoked.join(", ")}); that token was revoked`
         : `no token of that name appeared within ${ctx.settleSeconds} s`;
-    return { leftNothing: `Creating token "${wanted.name}" failed (${describe(error)}); ${outcome}`, error };
+    return {
+      leftNothing: `Creating token "${wanted.name}" failed (${describeError(error)}); ${outcome}`,
+      error,
+    };
   }
 }
 
@@ -207,7 +210,7 @@ async function identify(ctx: ProviderContext, wanted: Wanted, before: KnownIds):
   if ("done" in outcome) return outcome.done;
   if (latest) return latest;
   const reason = lastError
-    ? `listing tokens to find its id failed (${describe(lastError)})`
+    ? `listing tokens to find its id failed (${describeError(lastError)})`
     : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;
   throw new ApiTokenProviderError(
     `Token "${wanted.name}" was minted, but ${reason}, so its id is unknown and it cannot be managed. ` +
@@ -227,7 +230,7 @@ function whereToFind(wanted: Wanted): string {
 /** A mint that succeeded, then lost its credentials (401/403) before the token could be recorded. */
 function leftBehind(wanted: Wanted, error: unknown): ApiTokenProviderError {
   return new ApiTokenProviderError(
-    `Token "${wanted.name}" was minted, but then Utho refused the provider's API key (${describe(error)}), ` +
+    `Token "${wanted.name}" was minted, but then Utho refused the provider's API key (${describeError(error)}), ` +
       `so its id is unknown and the state does not hold it. Fix the key, then revoke it: ${whereToFind(wanted)}.`,
     { cause: error },
   );

@@ -5,19 +5,19 @@
  * dynamic provider host, so it can use zod, undici and the SDK freely.
  *
  * The host deserializes the provider once per process and calls `configure()` on it once; the
- * configured provider lives in `configured` below, the one module-level binding, and every
- * operation gets its context from it explicitly. It is built in `configure()`, before the
+ * configured provider lives in `configured` below, and every operation gets its context from it
+ * explicitly. (The other module-level bindings say what this process, one engine run, has
+ * already said: the clock warning, `diff`'s lines.) It is built in `configure()`, before the
  * engine sends any operation: built lazily by the first create instead, its loading (undici,
  * ~0.1 s) held that create back while the rest of the first wave went ahead, and the wave's
  * lookups no longer shared their listings (tests/e2e/request-counts.test.ts caught it).
  */
-import { setFlagsFromString } from "node:v8";
 import type * as pulumi from "@pulumi/pulumi";
-import { registerSecret } from "../sdk/redact";
+import { withBaselineWasm } from "./baseline-wasm";
 import { checkInputs } from "./check";
 import { clockOverride, clockOverrideWarning } from "./clock";
 import { ConfiguredProvider } from "./configured";
-import { reportToStderr } from "./context";
+import { type ProviderContext, reportToStderr } from "./context";
 import {
   type CreateResult,
   createToken,
@@ -32,13 +32,6 @@ import { ApiTokenProviderError, PartialFailure } from "./errors";
 import { withExpiry } from "./rotation";
 import { type ProviderConfig, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
-
-// This process is Pulumi's dynamic-provider host. undici parses HTTP with llhttp compiled to
-// WebAssembly, and after the first responses V8 recompiles it with its optimising tier in the
-// background: +34 MB of peak memory (bench/analysis.md) for a parser that reads a few hundred
-// small responses a run. Baseline-compiled WebAssembly is all it needs. (undici compiles its
-// parser at the first request, after this; JavaScript is unaffected.)
-setFlagsFromString("--liftoff-only");
 
 let configured: ConfiguredProvider | undefined;
 let clockWarned = false;
@@ -61,9 +54,12 @@ const provider = (): ConfiguredProvider => {
   return configured;
 };
 
-export function configure(config: ProviderConfig): void {
+/** A provider configured again (tests do) closes the connections of the one it replaces. */
+export async function configure(config: ProviderConfig): Promise<void> {
   checkClock();
+  const previous = configured;
   configured = new ConfiguredProvider(settingsFromStack(config));
+  await previous?.close();
 }
 
 /**
@@ -90,7 +86,12 @@ const said = new Set<string>();
  * (see `diff.ts`).
  */
 export function diff(id: string, olds: ApiTokenOutputs, news: CheckedInputs): pulumi.dynamic.DiffResult {
-  const result = diffToken(id, olds, news);
+  let result: pulumi.dynamic.DiffResult;
+  try {
+    result = diffToken(id, olds, news);
+  } catch (error) {
+    throw redacted(error);
+  }
   if (!result.changes) return result;
   for (const line of dueWork(id, olds, news, (result.replaces ?? []).length > 0)) {
     if (!said.has(line)) reportToStderr(line);
@@ -111,18 +112,42 @@ function resolved(inputs: CheckedInputs): ApiTokenInputs {
     );
   }
   // Every value is known now, which is all that tells the two types apart.
-  const known = inputs as ApiTokenInputs;
-  registerSecret(known.adopt?.token);
-  registerSecret(known.connection?.apiKey);
-  return known;
+  return inputs as ApiTokenInputs;
 }
 
-/** Secrets the state holds are scrubbed from anything this process prints from now on. */
-function remember(props: ApiTokenOutputs): ApiTokenOutputs {
-  registerSecret(props.token);
-  registerSecret(props.previousToken);
-  registerSecret(props.connection?.apiKey);
-  return props;
+/**
+ * The context for a resource, whose client from now on also replaces the secrets its inputs or
+ * state hold (a supplied `adopt.token`, the current and previous tokens) in what it says.
+ */
+function contextOf(
+  resource: Pick<ApiTokenInputs, "connection"> & {
+    adopt?: { token?: string };
+    token?: string;
+    previousToken?: string;
+  },
+): ProviderContext {
+  const context = provider().contextFor(resource.connection);
+  for (const secret of [resource.adopt?.token, resource.token, resource.previousToken]) {
+    context.client.secrets.add(secret);
+  }
+  return context;
+}
+
+/**
+ * What an operation throws, with the secrets of every context's client replaced (a message may
+ * quote another resource's), its causes' too.
+ */
+function redacted(error: unknown): unknown {
+  return configured ? configured.redactError(error) : error;
+}
+
+/** Runs one operation that may call Utho; what it throws leaves `redacted`. */
+async function calling<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await withBaselineWasm(operation);
+  } catch (error) {
+    throw redacted(error);
+  }
 }
 
 /**
@@ -143,20 +168,23 @@ async function recordingProvider<T>(inputs: CheckedInputs, operation: () => Prom
 
 export async function create(inputs: CheckedInputs): Promise<CreateResult> {
   const known = resolved(inputs);
-  return recordingProvider(inputs, () => createToken(provider().contextFor(known.connection), known));
+  return calling(() => recordingProvider(inputs, () => createToken(contextOf(known), known)));
 }
 
 export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
-  return readToken(provider().contextFor(remember(props).connection), id, props);
+  return calling(() => readToken(contextOf(props), id, props));
 }
 
 export async function update(id: string, olds: ApiTokenOutputs, news: CheckedInputs): Promise<UpdateResult> {
   const known = resolved(news);
-  return recordingProvider(news, () =>
-    updateToken(provider().contextFor(known.connection), id, remember(olds), known),
+  return calling(() =>
+    recordingProvider(news, () => {
+      contextOf(olds);
+      return updateToken(contextOf(known), id, olds, known);
+    }),
   );
 }
 
 export async function remove(id: string, props: ApiTokenOutputs): Promise<void> {
-  return deleteToken(provider().contextFor(remember(props).connection), id, props);
+  return calling(() => deleteToken(contextOf(props), id, props));
 }

@@ -9,7 +9,7 @@
  */
 import { UthoNotFoundError } from "../sdk/errors";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError, describe } from "./errors";
+import { ApiTokenProviderError, describeError } from "./errors";
 import type { Listing } from "./listings";
 
 /**
@@ -71,7 +71,7 @@ export async function revokeToken(
   await ctx.requireAccount(tokenId, accountId, "delete");
   const revocation = new Revocation(ctx, tokenId);
   await revocation.send().catch((error: unknown) => {
-    throw new ApiTokenProviderError(`Revoking token ${tokenId} failed (${describe(error)}).`, {
+    throw new ApiTokenProviderError(`Revoking token ${tokenId} failed (${describeError(error)}).`, {
       cause: error,
     });
   });
@@ -82,7 +82,7 @@ export async function revokeToken(
     failed: (failure) => {
       throw new ApiTokenProviderError(
         `Deleting token ${tokenId} returned 404, and listing tokens to confirm it is gone failed ` +
-          `(${describe(failure)}).`,
+          `(${describeError(failure)}).`,
         { cause: failure },
       );
     },

@@ -2,7 +2,7 @@
  * The provider's own settings, as the engine hands them to `configure()`, and the one order in
  * which credentials are taken (the provider's contexts and `utho-tokens` both use it).
  */
-import { environmentApiKey, environmentBaseUrl } from "../sdk/options";
+import { environmentBaseUrl, environmentCredential } from "../sdk/options";
 
 export interface ProviderConfig {
   get(key: string): string | undefined;
@@ -47,13 +47,18 @@ export function settingsFromStack(config: ProviderConfig): ProviderSettings {
 /**
  * The credentials for one resource: its own `connection`, field by field, over `settings` (the
  * stack config), over the environment. `utho-tokens` takes them in the same order.
+ * `apiKeySource` says where the key came from, for the message of an authentication failure.
  */
 export function resolveCredentials(
   connection: ProviderSettings | undefined,
   settings: ProviderSettings,
-): { apiKey: string | undefined; baseUrl: string | undefined } {
-  return {
-    apiKey: connection?.apiKey ?? settings.apiKey ?? environmentApiKey(),
-    baseUrl: connection?.baseUrl ?? settings.baseUrl ?? environmentBaseUrl(),
-  };
+): { apiKey: string | undefined; apiKeySource: string; baseUrl: string | undefined } {
+  const environment = environmentCredential();
+  const [apiKey, apiKeySource] =
+    connection?.apiKey !== undefined
+      ? [connection.apiKey, "the resource's connection.apiKey"]
+      : settings.apiKey !== undefined
+        ? [settings.apiKey, "the stack's utho:apiKey"]
+        : [environment?.apiKey, environment?.variable ?? "UTHO_API_KEY"];
+  return { apiKey, apiKeySource, baseUrl: connection?.baseUrl ?? settings.baseUrl ?? environmentBaseUrl() };
 }

@@ -21,10 +21,13 @@ export interface ConnectionSpec {
 }
 
 /**
- * The inputs that only steer the provider (no new token): `diff` calls their change an update,
- * and `update` takes them from the new inputs.
+ * The inputs that set the provider's policy for the token and that Utho never sees: whether a
+ * new secret is verified, what refresh does about a missing token, when it is rotated and
+ * expires, how long a previous one overlaps. A change to one is no replacement: `diff` calls it
+ * an update, and `update` takes them from the new inputs; what the change makes due (a passed
+ * `expiresAt`, a due `rotateAfter`) may then revoke or mint there.
  */
-export const SETTING_INPUTS = ["verify", "onMissing", "rotateAfter", "expiresAt", "overlap"] as const;
+export const POLICY_INPUTS = ["verify", "onMissing", "rotateAfter", "expiresAt", "overlap"] as const;
 
 /** What refresh does about a token deleted outside Pulumi. */
 export type OnMissing = "recreate" | "fail";

@@ -7,7 +7,7 @@
  */
 import { UthoAuthError } from "../sdk/errors";
 import type { ProviderContext } from "./context";
-import { ApiTokenProviderError, describe, MintedButUnfinished } from "./errors";
+import { ApiTokenProviderError, describeError, MintedButUnfinished } from "./errors";
 import { type MintedToken, mintToken } from "./mint";
 import { revokeToken } from "./revoke";
 import type { ApiTokenInputs } from "./types";
@@ -35,7 +35,7 @@ export async function refusalOf(ctx: ProviderContext, name: string, minted: Mint
     } catch (error) {
       if (!(error instanceof UthoAuthError)) {
         ctx.report(
-          `could not verify the new token "${name}" (id ${minted.id}): ${describe(error)}; it is kept`,
+          `could not verify the new token "${name}" (id ${minted.id}): ${describeError(error)}; it is kept`,
         );
         return undefined;
       }
@@ -50,11 +50,15 @@ export async function verifyMinted(ctx: ProviderContext, name: string, minted: M
   if (refusal === undefined) return;
   const refused =
     `Token "${name}" (id ${minted.id}) was minted, but its secret did not authenticate within ` +
-    `${ctx.settleSeconds} s (${describe(refusal)})`;
+    `${ctx.settleSeconds} s (${describeError(refusal)})`;
   await revokeToken(ctx, minted.id, undefined).catch((failure: unknown) => {
-    throw new MintedButUnfinished(`${refused}, and revoking it failed too (${describe(failure)}).`, minted, {
-      cause: failure,
-    });
+    throw new MintedButUnfinished(
+      `${refused}, and revoking it failed too (${describeError(failure)}).`,
+      minted,
+      {
+        cause: failure,
+      },
+    );
   });
   throw new ApiTokenProviderError(
     `${refused}, so it was revoked. Run again; if this persists, Utho is not accepting new tokens ` +

@@ -3,11 +3,13 @@
  * Subclasses exist only where a caller branches on them (auth, not found, rate limit,
  * connection/timeout, malformed response, bad input).
  *
- * Messages are built from method, path, status and Utho's own message, and the Utho message
- * passes through {@link redactSecrets}: the API key and token values never reach an error's
- * message, `toString()` or `util.inspect()` output.
+ * Messages are built from method, path, status and Utho's own message. Every message passes
+ * through {@link redactCredentials} here, and the client that sends a request replaces the
+ * secrets it knows (its API key, the tokens it minted) in the error before it is thrown
+ * (`SecretRedactor.redactError`): the API key and token values never reach an error's message,
+ * stack, `toString()` or `util.inspect()` output.
  */
-import { redactSecrets } from "./redact";
+import { redactCredentials } from "./redact";
 
 export type UthoErrorCode =
   | "UTHO_CONFIG"
@@ -19,6 +21,8 @@ export type UthoErrorCode =
   | "UTHO_CONNECTION"
   | "UTHO_TIMEOUT"
   | "UTHO_BAD_RESPONSE"
+  /** The client was closed (`client.close()`): it sends no more requests. */
+  | "UTHO_CLOSED"
   /** The ApiToken provider could not finish an operation; the message says what is left and what to do. */
   | "UTHO_PROVIDER";
 
@@ -26,7 +30,7 @@ export class UthoError extends Error {
   readonly code: UthoErrorCode;
 
   constructor(code: UthoErrorCode, message: string, options?: { cause?: unknown }) {
-    super(redactSecrets(message), options);
+    super(redactCredentials(message), options);
     this.name = new.target.name;
     this.code = code;
   }
@@ -68,11 +72,14 @@ export class UthoApiError extends UthoError {
     status: number,
     uthoMessage: string | undefined,
     code: UthoErrorCode = "UTHO_API_ERROR",
+    /** Said after the status, e.g. which API key was refused. */
+    about?: string,
   ) {
-    const safeMessage = uthoMessage === undefined ? undefined : redactSecrets(uthoMessage);
+    const safeMessage = uthoMessage === undefined ? undefined : redactCredentials(uthoMessage);
     super(
       code,
       `Utho API ${request.method} ${request.path} failed with HTTP ${status}` +
+        (about ? ` ${about}` : "") +
         (safeMessage ? `: ${safeMessage}` : ""),
     );
     this.status = status;
@@ -82,10 +89,28 @@ export class UthoApiError extends UthoError {
   }
 }
 
-/** 401 or 403: the API key is missing, unknown, revoked, or lacks the scope for this call. */
+/**
+ * 401 or 403: the API key is missing, unknown, revoked, or lacks the scope for this call. The
+ * message names where the key came from (`apiKeySource`), never the key.
+ */
 export class UthoAuthError extends UthoApiError {
-  constructor(request: RequestDescription, status: number, uthoMessage: string | undefined) {
-    super(request, status, uthoMessage, "UTHO_AUTH");
+  /** Where the refused key came from, e.g. "UTHO_API_KEY" or "the stack's utho:apiKey". */
+  readonly apiKeySource: string | undefined;
+
+  constructor(
+    request: RequestDescription,
+    status: number,
+    uthoMessage: string | undefined,
+    apiKeySource?: string,
+  ) {
+    super(
+      request,
+      status,
+      uthoMessage,
+      "UTHO_AUTH",
+      apiKeySource === undefined ? undefined : `for the API key from ${apiKeySource}`,
+    );
+    this.apiKeySource = apiKeySource;
   }
 }
 

@@ -18,6 +18,7 @@ export {
   UthoTimeoutError,
 } from "./errors";
 export { DEFAULT_BASE_URL, type RetryEvent, type UthoClientOptions } from "./options";
+export type { SecretRedactor } from "./redact";
 export type { AccountInfo } from "./resources/account";
 export type { CreateApiTokenParams, CreatedApiToken, UthoApiToken } from "./resources/api-tokens";
 export type { RetryDelays } from "./retry";

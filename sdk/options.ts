@@ -14,6 +14,12 @@ export interface UthoClientOptions {
    */
   apiKey?: string;
   /**
+   * Where `apiKey` came from, named in the message of a `UthoAuthError` so that a refused key can
+   * be told apart from the others in use (e.g. "the stack's utho:apiKey").
+   * @default "the apiKey option", or the environment variable the key was read from
+   */
+  apiKeySource?: string;
+  /**
    * Base URL of the API, ending in the version segment. Plain `http:` is refused unless the host
    * is loopback, so a typo cannot send the key in clear text.
    * @default process.env.UTHO_BASE_URL, then "https://api.utho.com/v2"
@@ -72,6 +78,8 @@ export const DEFAULT_MAX_RETRIES = 3;
 
 export interface ResolvedOptions {
   apiKey: string;
+  /** Where the key came from, for the message of an authentication failure. */
+  apiKeySource: string;
   baseUrl: URL;
   timeoutMs: number;
   maxRetries: number;
@@ -79,7 +87,7 @@ export interface ResolvedOptions {
   onRetry: ((event: RetryEvent) => void) | undefined;
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["localhost", "127.0.0.1", "[::1]", "::1"]);
 
 function isLoopback(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
@@ -87,9 +95,16 @@ function isLoopback(hostname: string): boolean {
 
 const nonEmpty = (value: string | undefined): string | undefined => (value?.trim() ? value : undefined);
 
-/** The API key from the environment: UTHO_API_KEY, else UTHO_TOKEN (an empty one counts as unset). */
-export function environmentApiKey(): string | undefined {
-  return nonEmpty(process.env.UTHO_API_KEY) ?? nonEmpty(process.env.UTHO_TOKEN);
+/** The environment variables an API key is read from, in order. */
+export type ApiKeyVariable = "UTHO_API_KEY" | "UTHO_TOKEN";
+
+/** The API key from the environment and the variable it was read from: UTHO_API_KEY, else UTHO_TOKEN (an empty one counts as unset). */
+export function environmentCredential(): { apiKey: string; variable: ApiKeyVariable } | undefined {
+  for (const variable of ["UTHO_API_KEY", "UTHO_TOKEN"] as const) {
+    const apiKey = nonEmpty(process.env[variable]);
+    if (apiKey !== undefined) return { apiKey, variable };
+  }
+  return undefined;
 }
 
 /** The per-attempt timeout from the environment, UTHO_TIMEOUT_MS, if set; anything but a whole number >= 1 is refused. */
@@ -131,8 +146,13 @@ export function resolveBaseUrl(value: string | undefined): URL {
   return url;
 }
 
-function resolveApiKey(value: string | undefined): string {
-  const key = nonEmpty(value) ?? environmentApiKey();
+function resolveApiKey(
+  value: string | undefined,
+  source: string | undefined,
+): { key: string; source: string } {
+  const given = nonEmpty(value);
+  const fromEnvironment = given === undefined ? environmentCredential() : undefined;
+  const key = given ?? fromEnvironment?.apiKey;
   if (!key) {
     throw new UthoConfigError(
       "Missing apiKey: pass { apiKey } or set the UTHO_API_KEY (or UTHO_TOKEN) environment variable",
@@ -140,7 +160,7 @@ function resolveApiKey(value: string | undefined): string {
   }
   const problem = ruleProblem(secretTextSchema, key);
   if (problem) throw new UthoConfigError(`Invalid apiKey: ${problem}`);
-  return key;
+  return { key, source: fromEnvironment?.variable ?? source ?? "the apiKey option" };
 }
 
 function positiveInteger(name: string, value: number | undefined, fallback: number, min: number): number {
@@ -152,8 +172,10 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
 }
 
 export function resolveOptions(options: UthoClientOptions, defaultUserAgent: string): ResolvedOptions {
+  const { key, source } = resolveApiKey(options.apiKey, options.apiKeySource);
   return {
-    apiKey: resolveApiKey(options.apiKey),
+    apiKey: key,
+    apiKeySource: source,
     baseUrl: resolveBaseUrl(options.baseUrl),
     timeoutMs: positiveInteger(
       "timeoutMs",

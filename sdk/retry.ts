@@ -25,14 +25,15 @@ export interface RetryDelays {
   sleep: (ms: number) => Promise<void>;
 }
 
-export const DEFAULT_RETRY_DELAYS: RetryDelays = {
+// Frozen: every client copies it, and none may change another's defaults.
+export const DEFAULT_RETRY_DELAYS: Readonly<RetryDelays> = Object.freeze({
   baseMs: 500,
   maxMs: 8_000,
   maxRetryAfterMs: 60_000,
   rateLimitBudgetMs: 120_000,
   random: Math.random,
-  sleep: (ms) => sleep(ms),
-};
+  sleep: (ms: number) => sleep(ms),
+});
 
 /**
  * The delays with the one rule a loop depends on: a backoff that starts at 0 ms never grows,

@@ -15,19 +15,24 @@ import {
   UthoTimeoutError,
 } from "./errors";
 import type { ResolvedOptions } from "./options";
+import type { SecretRedactor } from "./redact";
 import { type AttemptFailure, parseRetryAfter, type RetryDelays, retryDelayMs, shouldRetry } from "./retry";
 import { type Envelope, envelopeMessage, envelopeSchema, isFailureStatus } from "./schemas";
 
 export interface TransportSettings extends ResolvedOptions {
   dispatcher: Dispatcher;
   retryDelays: RetryDelays;
+  /** The client's secrets, replaced in every error before it is reported or thrown. */
+  secrets: SecretRedactor;
+  /** Why the client sends no more requests (it was closed), checked before each attempt. */
+  refusal: (method: HttpMethod, path: string) => Error | undefined;
 }
 
 export type HttpMethod = "GET" | "POST" | "DELETE";
 
 /** Error codes of undici and Node that mean the request never reached the server. */
 // DNS, routing, connect and TLS handshake failures: the request body never left this process.
-const NOT_SENT_CODES = new Set([
+const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",
@@ -183,13 +188,14 @@ function envelopeOf(text: string): Envelope | undefined {
 
 /** Maps a non-2xx response to the error a caller can branch on. */
 function statusError(
+  settings: TransportSettings,
   req: RequestDescription,
   response: RawResponse,
   retryAfterMs: number | undefined,
 ): UthoApiError {
   const message = envelopeMessage(envelopeOf(response.text));
   const { status } = response;
-  if (status === 401 || status === 403) return new UthoAuthError(req, status, message);
+  if (status === 401 || status === 403) return new UthoAuthError(req, status, message, settings.apiKeySource);
   if (status === 404) return new UthoNotFoundError(req, status, message);
   if (status === 429) return new UthoRateLimitError(req, message, retryAfterMs);
   return new UthoApiError(req, status, message);
@@ -255,7 +261,7 @@ function outcomeOf<S extends z.ZodType>(
     settings.retryDelays.maxRetryAfterMs,
   );
   return {
-    error: statusError(req, response, retryAfterMs),
+    error: statusError(settings, req, response, retryAfterMs),
     failure: { kind: "status", status: response.status },
     retryAfterMs,
   };
@@ -278,9 +284,12 @@ export async function send<S extends z.ZodType>(
   let rateLimits = 0;
   let rateLimitedMs = 0;
   for (;;) {
+    const refused = settings.refusal(method, path);
+    if (refused) throw refused;
     const result = await attempt(settings, req, body);
     const outcome = "error" in result ? result : outcomeOf(settings, req, result.response, schema);
     if ("value" in outcome) return outcome.value;
+    settings.secrets.redactError(outcome.error);
     const retryAfterMs = "retryAfterMs" in outcome ? outcome.retryAfterMs : undefined;
     if (!shouldRetry(method, outcome.failure)) throw outcome.error;
     const limited = outcome.failure.kind === "status" && outcome.failure.status === 429;

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { UthoInputError } from "../errors";
 import { encodePathSegment } from "../path";
-import { registerSecret } from "../redact";
 import { ruleProblem, type TokenScope, tokenIdSchema, tokenNameSchema, tokenScopeSchema } from "../rules";
 import { createApiTokenSchema, listApiTokensSchema, toApiToken, type UthoApiToken } from "../schemas";
 import { type HttpMethod, send, type TransportSettings } from "../transport";
@@ -50,7 +49,7 @@ export class ApiTokens {
       name: params.name,
       write: params.scope === "write" ? "1" : "0",
     });
-    registerSecret(body.apikey);
+    this.settings().secrets.add(body.apikey);
     return { token: body.apikey };
   }
 

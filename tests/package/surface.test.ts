@@ -87,8 +87,8 @@ afterAll(() => {
 });
 
 /** Runs `script` with `node -e` in the scratch project and returns what it printed as JSON. */
-function probe(script: string): unknown {
-  const out = execFileSync(process.execPath, ["-e", script], {
+function probe(script: string, nodeFlags: string[] = []): unknown {
+  const out = execFileSync(process.execPath, [...nodeFlags, "-e", script], {
     cwd: project,
     encoding: "utf8",
     env: { ...process.env, NODE_PATH: "" },
@@ -109,6 +109,26 @@ describe("the tarball", () => {
     expect(packed.files.filter((file) => !allowed.some((rule) => rule.test(file)))).toEqual([]);
     expect(packed.files.filter((file) => /(^|\/)(scripts|bench|program|tests)\//.test(file))).toEqual([]);
     expect(packed.files.filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))).toEqual([]);
+  });
+
+  // A stack trace through a map names the source it maps to: the sources are not shipped, so each
+  // map carries its source's text (`inlineSources`), or names a file the package holds.
+  it("has source maps that carry every source they name, or name a file the package holds", () => {
+    const maps = packed.files.filter((file) => file.endsWith(".js.map"));
+    expect(maps.length).toBeGreaterThan(0);
+    const unresolved = maps.flatMap((file) => {
+      const map = JSON.parse(readFileSync(path.join(installed, file), "utf8")) as {
+        sources: string[];
+        sourcesContent?: (string | null)[];
+      };
+      expect(map.sources.length).toBeGreaterThan(0);
+      return map.sources
+        .filter((_source, i) => typeof map.sourcesContent?.[i] !== "string")
+        .map((source) => path.posix.join(path.posix.dirname(file), source))
+        .filter((source) => !packed.files.includes(source))
+        .map((source) => `${file}: ${source}`);
+    });
+    expect(unresolved).toEqual([]);
   });
 
   it("holds every file package.json points at", () => {
@@ -196,9 +216,29 @@ describe("require from an installed copy", () => {
       ]),
     );
     expect(result.errorsExtendUthoError).toBe(true);
-    for (const internal of ["registerSecret", "redactSecrets", "environmentApiKey"]) {
+    for (const internal of ["SecretRedactor", "redactCredentials", "environmentCredential"]) {
       expect(result.names).not.toContain(internal);
     }
+  });
+
+  it("/sdk's errors, run with --enable-source-maps, have stack frames naming its .ts sources and lines", () => {
+    const stack = probe(
+      `
+      const { UthoClient } = require(${JSON.stringify(`${PACKAGE_NAME}/sdk`)});
+      try { new UthoClient({ apiKey: "surface-key", baseUrl: "ftp://example.com" }); }
+      catch (error) { console.log(JSON.stringify(error.stack)); }
+    `,
+      ["--enable-source-maps"],
+    ) as string;
+    expect(stack).toMatch(/^UthoConfigError: Invalid baseUrl/);
+    const frame = /[\\/]utho-pulumi-tokens[\\/]sdk[\\/]options\.ts:(\d+):\d+\)$/.exec(
+      stack.split("\n")[1] ?? "",
+    );
+    expect(frame).not.toBeNull();
+    // The line it names, in the source the map carries, is the one that throws.
+    const map = JSON.parse(readFileSync(path.join(installed, "dist/sdk/options.js.map"), "utf8"));
+    const line = (map.sourcesContent[0] as string).split("\n")[Number(frame?.[1]) - 1];
+    expect(line).toContain("throw new UthoConfigError");
   });
 
   it("/emulator exposes startEmulator", () => {

@@ -1,6 +1,6 @@
 /**
- * The default dispatcher honours HTTP(S)_PROXY (undici EnvHttpProxyAgent). Its own file: jest gives each file
- * a fresh module registry, so the process-wide agent is created after the variables are set.
+ * The default dispatcher honours HTTP(S)_PROXY (undici EnvHttpProxyAgent): each client makes its
+ * own when it is constructed, reading the variables then.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -45,6 +45,7 @@ it("sends requests through HTTP_PROXY", async () => {
     const utho = new UthoClient({ apiKey: emulator.current.rootKey, baseUrl: emulator.current.baseUrl });
     await expect(utho.apiTokens.list()).resolves.toEqual([]);
     expect(tunnels).toEqual([target]);
+    await utho.close();
   } finally {
     process.env = saved;
   }
