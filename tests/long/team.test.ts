@@ -121,7 +121,7 @@ const TITLE =
   "audit finds nothing unmanaged, concurrent destroys leave nothing";
 
 if ("missing" in install) {
-  console.warn(`tests/e2e/team.test.ts is skipped: ${install.missing}`);
+  console.warn(`tests/long/team.test.ts is skipped: ${install.missing}`);
   it.skip(`${TITLE} (skipped: ${install.missing})`, () => {});
 } else {
   let pulumiBinary = "";
