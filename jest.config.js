@@ -20,6 +20,10 @@ const provision = "<rootDir>/tests/support/provision.js";
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A test file spends much of its time waiting (on the CLI's processes, the emulator's latency,
+  // a settle window): one file per core, not jest's default of one less (a single worker on two
+  // cores). `npm run test:long` runs its files one at a time.
+  maxWorkers: "100%",
   globalSetup: "<rootDir>/tests/support/build.js",
   projects: [
     project("fast", {
