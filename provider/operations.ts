@@ -17,7 +17,7 @@ import { registerSecret } from "../sdk/redact";
 import { checkInputs } from "./check";
 import { clockOverride, clockOverrideWarning } from "./clock";
 import { ConfiguredProvider } from "./configured";
-import { reportToStderr } from "./context";
+import { type ProviderContext, reportToStderr } from "./context";
 import {
   type CreateResult,
   createToken,
@@ -31,7 +31,13 @@ import { diffToken, dueWork } from "./diff";
 import { ApiTokenProviderError, PartialFailure } from "./errors";
 import { withExpiry } from "./rotation";
 import { type ProviderConfig, settingsFromStack } from "./settings";
-import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
+import {
+  type ApiTokenInputs,
+  type ApiTokenOutputs,
+  type CheckedInputs,
+  type ConnectionSpec,
+  isUnknown,
+} from "./types";
 
 // This process is Pulumi's dynamic-provider host. undici parses HTTP with llhttp compiled to
 // WebAssembly, and after the first responses V8 recompiles it with its optimising tier in the
@@ -141,22 +147,31 @@ async function recordingProvider<T>(inputs: CheckedInputs, operation: () => Prom
   }
 }
 
+/**
+ * Runs one engine operation in the context for `connection`, counted by its listings: the most
+ * that run at once is how many callers a listing gathers (`listings.ts`).
+ */
+function inContext<T>(connection: ConnectionSpec | undefined, run: (ctx: ProviderContext) => Promise<T>) {
+  const ctx = provider().contextFor(connection);
+  return ctx.listings.operation(() => run(ctx));
+}
+
 export async function create(inputs: CheckedInputs): Promise<CreateResult> {
   const known = resolved(inputs);
-  return recordingProvider(inputs, () => createToken(provider().contextFor(known.connection), known));
+  return recordingProvider(inputs, () => inContext(known.connection, (ctx) => createToken(ctx, known)));
 }
 
 export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
-  return readToken(provider().contextFor(remember(props).connection), id, props);
+  return inContext(remember(props).connection, (ctx) => readToken(ctx, id, props));
 }
 
 export async function update(id: string, olds: ApiTokenOutputs, news: CheckedInputs): Promise<UpdateResult> {
   const known = resolved(news);
   return recordingProvider(news, () =>
-    updateToken(provider().contextFor(known.connection), id, remember(olds), known),
+    inContext(known.connection, (ctx) => updateToken(ctx, id, remember(olds), known)),
   );
 }
 
 export async function remove(id: string, props: ApiTokenOutputs): Promise<void> {
-  return deleteToken(provider().contextFor(remember(props).connection), id, props);
+  return inContext(remember(props).connection, (ctx) => deleteToken(ctx, id, props));
 }
