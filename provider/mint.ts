@@ -145,20 +145,15 @@ async function postOnce(
 }
 
 /**
- * How many listings from a create's settle window's end on may fail or miss its token before
- * the create gives up: a lagging listing is past by then, but giving up orphans a token.
- */
-const IDENTIFY_MISSES = 3;
-
-/**
  * Finds the id of the token our POST minted: the one new token (an id not known before the
- * POST, and above every id known then) with our name and scope. A listing requested a settle
- * window after the POST returned shows it, so the search ends there. An auto-generated name is
- * ours alone, so the first listing after the POST that shows it settles it (a lagging one may
- * not). An explicit name may be another stack's too, and a lagging listing could show only
- * theirs: such a create takes only that window's listing, where two candidates fail the create.
- * Persists (the token exists and only we know its secret): it gives up only after
- * {@link IDENTIFY_MISSES} listings from the window's end on failed or missed it.
+ * POST, and above every id known then) with our name and scope, in listings requested after the
+ * POST returned. A listing requested a settle window after the POST shows it. An auto-generated
+ * name is ours alone, so the first listing that shows it settles it: the first one after the
+ * POST, else the one a window later (and up to two more, should those fail or lag still). An
+ * explicit name may be another stack's too, and a lagging listing could show only theirs: such
+ * a create looks at a listing at each of the window's offsets from the POST (shared by its
+ * wave), fails if any shows two candidates, and takes the last one seen. Failed listings are
+ * persisted through: the token exists and only we know its secret.
  */
 async function identify(
   ctx: ProviderContext,
@@ -170,30 +165,36 @@ async function identify(
     ? `the new token "${wanted.name}" to appear in Utho's token list`
     : `Utho's token list to show that one new token is named "${wanted.name}" (another stack may use the name)`;
   const settled = postedAt + ctx.listings.windowMs;
+  let offset = 0;
+  const windowOffsets = [0, ...ctx.settle.delaysMs.map((delay) => (offset += delay))];
+  const times = wanted.autoNamed
+    ? [postedAt, settled, settled, settled]
+    : windowOffsets.map((t) => postedAt + t);
   let lastError: unknown;
-  let notBefore = wanted.autoNamed ? postedAt : settled;
-  for (let misses = 0; misses < IDENTIFY_MISSES; notBefore = settled) {
+  // The one candidate of the latest listing that showed one (a lagging listing may show none).
+  let latest: UthoApiToken | undefined;
+  for (const notBefore of times) {
     const listing = await ctx.listings.next(waitingFor, notBefore).catch((error: unknown) => {
       if (error instanceof UthoAuthError) throw leftBehind(wanted, error);
       lastError = error;
       return undefined;
     });
-    if (listing) {
-      lastError = undefined;
-      const candidates = listing.tokens.filter(isNewMatch(wanted, before));
-      if (candidates.length > 1) {
-        throw new ApiTokenProviderError(
-          `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
-            `appeared (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
-            "told: another stack or process created one with the same name, or Utho listed a token from an " +
-            "earlier failed attempt late. None was revoked: check them with `utho-tokens audit --stack <each " +
-            "stack>`, revoke the ones no stack manages, and run again.",
-        );
-      }
-      if (candidates[0]) return candidates[0];
+    if (!listing) continue;
+    lastError = undefined;
+    const candidates = listing.tokens.filter(isNewMatch(wanted, before));
+    if (candidates.length > 1) {
+      throw new ApiTokenProviderError(
+        `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
+          `appeared (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
+          "told: another stack or process created one with the same name, or Utho listed a token from an " +
+          "earlier failed attempt late. None was revoked: check them with `utho-tokens audit --stack <each " +
+          "stack>`, revoke the ones no stack manages, and run again.",
+      );
     }
-    if (!listing || listing.requestedAt >= settled) misses += 1;
+    latest = candidates[0] ?? latest;
+    if (latest && wanted.autoNamed) return latest;
   }
+  if (latest) return latest;
   const reason = lastError
     ? `listing tokens to find its id failed (${describe(lastError)})`
     : `it did not appear in Utho's token list within ${ctx.settleSeconds} s`;

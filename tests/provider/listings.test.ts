@@ -215,8 +215,8 @@ describe("up of N tokens at parallelism P", () => {
     const create = (i: number) =>
       ctx.listings.operation(() => mintToken(ctx, { name: `shared-${i}`, scope: "read" }));
     await clock.run(engine(clock, 8, 16, create));
-    // The first listing, then one a window after each wave's POSTs.
-    expect(utho.listings()).toBe(typical(16, 8));
+    // The first listing, then one at each of the window's six offsets from each wave's POSTs.
+    expect(utho.listings()).toBe(1 + 6 * waves(16, 8));
     // Two waves, each a POST, a window and a listing: never a window per create.
     expect(clock.now()).toBeLessThan(2 * (WINDOW_MS + GATHER_MS + 200));
   });
