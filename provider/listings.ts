@@ -96,12 +96,11 @@ export class TokenListings {
   /**
    * The first listing requested after this call and no sooner than `notBefore` (settle clock). A
    * failed listing rejects: an error is never taken for an absence. A wait of 2 s or more is
-   * reported, completing "waiting up to 6.0 s more for …".
+   * reported, completing "waiting up to 6.0 s more for …" (undefined: the caller said it).
    */
-  next(waitingFor: string, notBefore = Number.NEGATIVE_INFINITY): Promise<Listing> {
+  next(waitingFor: string | undefined, notBefore = Number.NEGATIVE_INFINITY): Promise<Listing> {
     const now = this.timing.now();
-    if (notBefore - now >= REPORTED_WAIT_MS)
-      this.report(`waiting up to ${seconds(notBefore - now)} s more for ${waitingFor}`);
+    if (waitingFor !== undefined) this.announce(waitingFor, notBefore);
     return new Promise((resolve, reject) => {
       this.waiting.push({ dueAt: Math.max(now, notBefore), resolve, reject });
       this.schedule();
@@ -119,6 +118,25 @@ export class TokenListings {
     const settled = (this.firstAt ?? latest.requestedAt) + this.windowMs;
     if (latest.byId.has(id) || latest.requestedAt >= settled) return latest.byId.get(id);
     return (await this.next(waitingFor, settled)).byId.get(id);
+  }
+
+  /** Says a wait until `until` (settle clock) for `waitingFor`, when it is 2 s or more. */
+  announce(waitingFor: string, until: number): void {
+    const wait = until - this.timing.now();
+    if (wait >= REPORTED_WAIT_MS) this.report(`waiting up to ${seconds(wait)} s more for ${waitingFor}`);
+  }
+
+  /**
+   * The listings at each offset of a settle window from `from`, the window's wait said once: one
+   * listing a window later proves an absence by Utho's lag, but a list that lags at random may
+   * need the others (an explicitly named create, the sweep after an ambiguous POST).
+   */
+  async *window(waitingFor: string, from: number): AsyncGenerator<Listing | { failed: unknown }> {
+    this.announce(waitingFor, from + this.windowMs);
+    let offset = 0;
+    for (const at of [0, ...this.timing.delaysMs.map((delay) => (offset += delay))]) {
+      yield await this.next(undefined, from + at).catch((failed: unknown) => ({ failed }));
+    }
   }
 
   /** Records a token this process minted and identified. */

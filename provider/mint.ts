@@ -59,42 +59,34 @@ function mayHaveMinted(error: unknown): boolean {
 }
 
 /**
- * After an ambiguous POST: the first listing requested a settle window after it failed shows
- * every token it may have minted. New tokens there with our name and scope are revoked when the
- * name proves them ours (auto-named); a token with an explicit name is only reported, for it may
- * be another stack's. If the listing or a revocation failed, one more round: a stray once seen is
- * revoked even when that listing lags and omits it. Reports the ids seen and revoked, and why not
- * all of them were.
+ * After an ambiguous POST: the listings of a settle window from its failure show every token it
+ * may have minted. New tokens there with our name and scope are revoked when the name proves
+ * them ours (auto-named); a token with an explicit name is only reported, for it may be another
+ * stack's. A stray once seen is revoked at a later listing if its revocation failed, also when
+ * that listing lags and omits it. Reports the ids seen and revoked and, if the last listing
+ * failed or a stray seen is not revoked, why.
  */
 async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownIds, failedAt: number) {
   const seen = new Set<string>();
   const revoked = new Set<string>();
-  let problem: unknown;
-  for (let round = 1; round <= 2; round++) {
-    problem = undefined;
-    const listing = await ctx.listings
-      .next(
-        `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`,
-        failedAt + ctx.listings.windowMs,
-      )
-      .catch((error: unknown) => {
-        problem = error;
-      });
-    if (problem instanceof UthoAuthError) break;
-    for (const stray of listing?.tokens.filter(isNewMatch(wanted, before)) ?? []) seen.add(stray.id);
-    if (wanted.autoNamed) {
-      for (const id of [...seen].filter((stray) => !revoked.has(stray))) {
-        await revokeToken(ctx, id, undefined).then(
-          () => revoked.add(id),
-          (error: unknown) => {
-            problem ??= error;
-          },
-        );
-      }
+  // Why each stray not revoked yet is not.
+  const failures = new Map<string, unknown>();
+  let listingProblem: unknown;
+  const waitingFor = `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`;
+  for await (const listing of ctx.listings.window(waitingFor, failedAt)) {
+    listingProblem = "failed" in listing ? listing.failed : undefined;
+    if (listingProblem instanceof UthoAuthError) break;
+    if ("tokens" in listing)
+      for (const stray of listing.tokens.filter(isNewMatch(wanted, before))) seen.add(stray.id);
+    if (!wanted.autoNamed) continue;
+    for (const id of [...seen].filter((stray) => !revoked.has(stray))) {
+      await revokeToken(ctx, id, undefined).then(
+        () => revoked.add(id) && failures.delete(id),
+        (error: unknown) => failures.set(id, error),
+      );
     }
-    if (problem === undefined) break;
   }
-  return { seen: [...seen], revoked: [...revoked], problem };
+  return { seen: [...seen], revoked: [...revoked], problem: listingProblem ?? [...failures.values()][0] };
 }
 
 /**
@@ -165,21 +157,22 @@ async function identify(
     ? `the new token "${wanted.name}" to appear in Utho's token list`
     : `Utho's token list to show that one new token is named "${wanted.name}" (another stack may use the name)`;
   const settled = postedAt + ctx.listings.windowMs;
-  let offset = 0;
-  const windowOffsets = [0, ...ctx.settle.delaysMs.map((delay) => (offset += delay))];
-  const times = wanted.autoNamed
-    ? [postedAt, settled, settled, settled]
-    : windowOffsets.map((t) => postedAt + t);
+  const listings = wanted.autoNamed
+    ? (async function* () {
+        for (const at of [postedAt, settled, settled, settled]) {
+          yield await ctx.listings.next(waitingFor, at).catch((failed: unknown) => ({ failed }));
+        }
+      })()
+    : ctx.listings.window(waitingFor, postedAt);
   let lastError: unknown;
   // The one candidate of the latest listing that showed one (a lagging listing may show none).
   let latest: UthoApiToken | undefined;
-  for (const notBefore of times) {
-    const listing = await ctx.listings.next(waitingFor, notBefore).catch((error: unknown) => {
-      if (error instanceof UthoAuthError) throw leftBehind(wanted, error);
-      lastError = error;
-      return undefined;
-    });
-    if (!listing) continue;
+  for await (const listing of listings) {
+    if ("failed" in listing) {
+      if (listing.failed instanceof UthoAuthError) throw leftBehind(wanted, listing.failed);
+      lastError = listing.failed;
+      continue;
+    }
     lastError = undefined;
     const candidates = listing.tokens.filter(isNewMatch(wanted, before));
     if (candidates.length > 1) {
