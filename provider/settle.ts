@@ -2,8 +2,10 @@
  * Utho's token list may lag behind a create or a delete, by less than the settle window
  * (`utho:settleWindow`). Whenever the provider draws a conclusion from a token's absence (nothing
  * was minted, the token is gone), it asks a listing requested a window after the token must have
- * existed (`listings.ts`). Utho may also take a while to accept a new secret: verification asks
- * again after each of the window's waits. Every wait of the provider is on this clock.
+ * existed (`listings.ts`); where a list lagging at random could pair a secret with another's
+ * token or leave a stray behind, a listing at each of the window's offsets (waits doubling from
+ * 1/31 of it). Utho may also take a while to accept a new secret: verification asks again after
+ * each of those waits. Every wait of the provider is on this clock.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseDuration } from "./duration";
@@ -14,7 +16,7 @@ export const DEFAULT_SETTLE_WINDOW_MS = 7_750;
 /** The longest `utho:settleWindow` taken: a longer one would hold every absence for minutes. */
 export const MAX_SETTLE_WINDOW_MS = 10 * 60_000;
 
-/** A window's waits between verification attempts: doubling from 1/31 of it (0.25, 0.5, 1, 2, 4 s by default). */
+/** A window's waits between its listings or verification attempts: doubling from 1/31 of it (0.25, 0.5, 1, 2, 4 s by default). */
 export const settleDelays = (windowMs: number): number[] =>
   [1, 2, 4, 8, 16].map((share) => (windowMs * share) / 31);
 
@@ -25,7 +27,7 @@ export const SETTLE_DELAYS_MS: readonly number[] = settleDelays(DEFAULT_SETTLE_W
 export const REPORTED_WAIT_MS = 2_000;
 
 export interface SettleTiming {
-  /** The waits between a new secret's verification attempts; they add up to the window. */
+  /** The waits between a window's listings or verification attempts; they add up to the window. */
   delaysMs: readonly number[];
   /** Resolves after `ms`, or rejects as soon as `signal` aborts. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
