@@ -88,6 +88,12 @@ export async function runCase(
   const dir = mkdtempSync(path.join(benchDir, `${subject}-${count}-`));
   cpSync(path.join(REPO_ROOT, PROGRAMS[subject]), dir, { recursive: true });
   installIntoProject(dir);
+  // The floor's provider, as a package: serialized by reference, like ours.
+  if (subject === "floor") {
+    cpSync(path.join(dir, "provider"), path.join(dir, "node_modules/bench-floor-provider"), {
+      recursive: true,
+    });
+  }
   const emulator = subject === "tokens" ? await startEmulator({ latencyMs }) : undefined;
   const env: NodeJS.ProcessEnv = {
     ...process.env,

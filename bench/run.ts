@@ -9,6 +9,7 @@
  *   npm run bench                                  # N = 10, 100, 1000; latency 0 and 50 ms
  *   npm run bench -- --sizes 10,100 --latencies 0  # a quicker look
  *   npm run bench -- --sizes 10 --profile-size 1000 # where the time goes at N = 1000
+ *   npm run bench -- --sizes 100,1000 --latent-sizes 100 # latency 50 ms at N = 100 only
  *
  * Below N = 1000 each case runs --repeat times (floor and tokens alternating) and the median is
  * reported; the N = 1000 cases run once, as they take minutes. Then one more round at
@@ -87,15 +88,19 @@ async function main(): Promise<void> {
       out: { type: "string", default: path.join(REPO_ROOT, "bench/results.md") },
       repeat: { type: "string", default: "3" },
       "profile-size": { type: "string", default: "100" },
+      /** The sizes at which a latency above 0 runs too. @default every size */
+      "latent-sizes": { type: "string" },
     },
   });
   const sizes = numbers(values.sizes);
-  const latencies = numbers(values.latencies);
+  const allLatencies = numbers(values.latencies);
+  const latentSizes = values["latent-sizes"] === undefined ? sizes : numbers(values["latent-sizes"]);
   const pulumiBinary = provisionPulumi();
   const header = environment(pulumiBinary, Math.max(1, Number(values.repeat) || 1));
   const results: CaseResult[] = [];
   for (const count of sizes) {
     const repeat = count >= 1000 ? 1 : Math.max(1, Number(values.repeat) || 1);
+    const latencies = allLatencies.filter((latency) => latency === 0 || latentSizes.includes(count));
     const floors: Map<string, Measured>[] = [];
     const tokens = new Map<number, Map<string, Measured>[]>(latencies.map((latency) => [latency, []]));
     for (let round = 1; round <= repeat; round++) {

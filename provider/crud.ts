@@ -90,10 +90,10 @@ export async function createToken(ctx: ProviderContext, inputs: ApiTokenInputs):
  * before it asks), and a read cannot tell: so an expiry or the end of an overlap that has come
  * is left in the outputs as it is, for `diff` to show and `update` to carry out (`pulumi up
  * --refresh` still does it in one run). The run's shared listings answer (one listing serves
- * every token of a refresh); a token that no listing shows within the settle window is gone:
- * an empty id makes Pulumi drop it so the next `up` recreates it. A failed list (401, 5xx,
- * timeout) throws: an error is never taken for an absence. The secret cannot be read back, so
- * it is carried over, never blanked.
+ * every token of a refresh); a token that the listing a settle window after the first one
+ * misses is gone: an empty id makes Pulumi drop it so the next `up` recreates it. A failed list
+ * (401, 5xx, timeout) throws: an error is never taken for an absence. The secret cannot be read
+ * back, so it is carried over, never blanked.
  */
 export async function readToken(
   ctx: ProviderContext,

@@ -5,16 +5,16 @@
  * 1. know which ids existed before the POST (they can never be ours): every id this process
  *    has listed or minted so far (`listings.ts`), from one shared listing if there is none yet;
  * 2. POST. If the outcome is ambiguous (a dropped connection, a timeout, a 408 or 5xx, an
- *    unreadable 2xx), Utho may have minted a token whose secret we never saw: watch the list
- *    for the whole settle window and revoke every new token with our auto-generated name and
+ *    unreadable 2xx), Utho may have minted a token whose secret we never saw: ask a listing a
+ *    settle window later and revoke every new token there with our auto-generated name and
  *    scope (an explicit name may be another stack's: such a token is named in the error and
  *    left alone). Once that has shown nothing is left, POST again (see {@link POST_RETRIES});
  *    after the last attempt, fail;
  * 3. find the id in the shared listings requested after the POST returned, until exactly one
  *    new token (not known before, and above every id known then: Utho's ids only grow) has our
- *    name and scope, for an explicit name in the last listing of a settle window, persisting
- *    through failed listings (the token exists and only we know its secret); several candidates
- *    fail loudly rather than guess. Creates that finish together share those listings.
+ *    name and scope, for an explicit name in the listing a settle window after the POST, while
+ *    the new secret is verified; several candidates fail loudly rather than guess. Creates that
+ *    finish together share those listings.
  *
  * The facts about Utho this relies on are listed in the README ("Transient faults, and what
  * the provider relies on").
@@ -22,19 +22,13 @@
  * Mints of the same name and scope in one process (two resources of one program) run one
  * after the other, so each sees the other's token among the ids that existed before.
  */
-import {
-  UthoApiError,
-  UthoAuthError,
-  UthoConnectionError,
-  UthoNotFoundError,
-  UthoResponseError,
-} from "../sdk/errors";
+import { UthoApiError, UthoAuthError, UthoConnectionError, UthoResponseError } from "../sdk/errors";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import type { TokenScope } from "../sdk/rules";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describeError } from "./errors";
 import type { KnownIds } from "./listings";
-import { Revocation } from "./revoke";
+import { revokeToken } from "./revoke";
 
 export interface MintedToken {
   id: string;
@@ -65,58 +59,34 @@ function mayHaveMinted(error: unknown): boolean {
 }
 
 /**
- * After an ambiguous POST: watches the listings of a whole settle window for new tokens with
- * our name and scope, and revokes them when the name proves them ours (auto-named); a token
- * with an explicit name is only reported, for it may be another stack's. Reports the ids seen
- * and revoked and, if the last listing failed or a stray seen is not proven gone, why. A stray
- * once seen stays on the list: its revocation is tried again at every later listing, whether
- * that listing shows it or (lagging) not, until it is revoked.
+ * After an ambiguous POST: the listings of a settle window from its failure show every token it
+ * may have minted. New tokens there with our name and scope are revoked when the name proves
+ * them ours (auto-named); a token with an explicit name is only reported, for it may be another
+ * stack's. A stray once seen is revoked at a later listing if its revocation failed, also when
+ * that listing lags and omits it. Reports the ids seen and revoked and, if the last listing
+ * failed or a stray seen is not revoked, why.
  */
-async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownIds) {
-  const strays = new Map<string, Revocation>();
+async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownIds, failedAt: number) {
+  const seen = new Set<string>();
+  const revoked = new Set<string>();
+  // Why each stray not revoked yet is not.
+  const failures = new Map<string, unknown>();
   let listingProblem: unknown;
-  const stopOnAuth = (error: unknown) => {
-    if (error instanceof UthoAuthError) throw error;
-  };
-  await ctx.listings
-    .watch({
-      waitingFor: `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`,
-      see: async (listing) => {
-        listingProblem = undefined;
-        for (const stray of listing.tokens.filter(isNewMatch(wanted, before)))
-          if (!strays.has(stray.id)) strays.set(stray.id, new Revocation(ctx, stray.id));
-        if (!wanted.autoNamed) return undefined;
-        for (const revocation of strays.values())
-          if (!revocation.see(listing)) await revocation.send().catch(stopOnAuth);
-        return undefined;
-      },
-      failed: (error) => {
-        listingProblem = error;
-        stopOnAuth(error);
-      },
-    })
-    .catch(() => undefined);
-  const all = [...strays.values()];
-  const unfinished = wanted.autoNamed ? all.find((revocation) => !revocation.done) : undefined;
-  return {
-    seen: all.map((revocation) => revocation.tokenId),
-    revoked: all.filter((revocation) => revocation.done).map((revocation) => revocation.tokenId),
-    problem: listingProblem ?? (unfinished && strayProblem(unfinished)),
-  };
-}
-
-/** Why a stray is not proven gone: its revocation's last failure, or a 404 no listing confirmed. */
-function strayProblem(revocation: Revocation): unknown {
-  return revocation.problem instanceof UthoNotFoundError
-    ? new ApiTokenProviderError(
-        `deleting token ${revocation.tokenId} returned 404, but no later listing confirmed it gone`,
-      )
-    : new ApiTokenProviderError(
-        `revoking token ${revocation.tokenId} failed: ${describeError(revocation.problem)}`,
-        {
-          cause: revocation.problem,
-        },
+  const waitingFor = `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`;
+  for await (const listing of ctx.listings.window(waitingFor, failedAt)) {
+    listingProblem = "failed" in listing ? listing.failed : undefined;
+    if (listingProblem instanceof UthoAuthError) break;
+    if ("tokens" in listing)
+      for (const stray of listing.tokens.filter(isNewMatch(wanted, before))) seen.add(stray.id);
+    if (!wanted.autoNamed) continue;
+    for (const id of [...seen].filter((stray) => !revoked.has(stray))) {
+      await revokeToken(ctx, id, undefined).then(
+        () => revoked.add(id) && failures.delete(id),
+        (error: unknown) => failures.set(id, error),
       );
+    }
+  }
+  return { seen: [...seen], revoked: [...revoked], problem: listingProblem ?? [...failures.values()][0] };
 }
 
 /**
@@ -135,10 +105,10 @@ async function postOnce(
   before: KnownIds,
 ): Promise<{ token: string } | { leftNothing: string; error: unknown }> {
   try {
-    return await ctx.listings.posting(() => ctx.client.apiTokens.create(wanted));
+    return await ctx.client.apiTokens.create(wanted);
   } catch (error) {
     if (!mayHaveMinted(error)) throw error;
-    const { seen, revoked, problem } = await sweepStrays(ctx, wanted, before);
+    const { seen, revoked, problem } = await sweepStrays(ctx, wanted, before, ctx.settle.now());
     const unproven = seen.filter((id) => !revoked.includes(id));
     if (problem === undefined && unproven.length > 0 && !wanted.autoNamed) {
       throw new ApiTokenProviderError(
@@ -171,43 +141,55 @@ async function postOnce(
 
 /**
  * Finds the id of the token our POST minted: the one new token (an id not known before the
- * POST, and above every id known then) with our name and scope, in a listing requested after
- * the POST returned. Persists through failed listings: the token exists and only we know its
- * secret. An auto-generated name is ours alone, so its first sighting settles it. An explicit
- * name may be another stack's too, and a lagging listing that misses our token could show only
- * theirs; so such a candidate is taken only once a whole settle window has passed, from the
- * last listing that showed one: within the window Utho lists our token, so a listing of the
- * window shows it, and any listing that shows two fails the create.
+ * POST, and above every id known then) with our name and scope, in listings requested after the
+ * POST returned. A listing requested a settle window after the POST shows it. An auto-generated
+ * name is ours alone, so the first listing that shows it settles it: the first one after the
+ * POST, else the one a window later (and up to two more, should those fail or lag still). An
+ * explicit name may be another stack's too, and a lagging listing could show only theirs: such
+ * a create looks at a listing at each of the window's offsets from the POST (shared by its
+ * wave), fails if any shows two candidates, and takes the last one seen. Failed listings are
+ * persisted through: the token exists and only we know its secret.
  */
-async function identify(ctx: ProviderContext, wanted: Wanted, before: KnownIds): Promise<UthoApiToken> {
+async function identify(
+  ctx: ProviderContext,
+  wanted: Wanted,
+  before: KnownIds,
+  postedAt: number,
+): Promise<UthoApiToken> {
+  const waitingFor = wanted.autoNamed
+    ? `the new token "${wanted.name}" to appear in Utho's token list`
+    : `Utho's token list to show that one new token is named "${wanted.name}" (another stack may use the name)`;
+  const settled = postedAt + ctx.listings.windowMs;
+  const listings = wanted.autoNamed
+    ? (async function* () {
+        for (const at of [postedAt, settled, settled, settled]) {
+          yield await ctx.listings.next(waitingFor, at).catch((failed: unknown) => ({ failed }));
+        }
+      })()
+    : ctx.listings.window(waitingFor, postedAt);
   let lastError: unknown;
   // The one candidate of the latest listing that showed one (a lagging listing may show none).
   let latest: UthoApiToken | undefined;
-  const outcome = await ctx.listings.watch<UthoApiToken>({
-    waitingFor: wanted.autoNamed
-      ? `the new token "${wanted.name}" to appear in Utho's token list`
-      : `Utho's token list to show that one new token is named "${wanted.name}" (another stack may use the name)`,
-    see: (listing) => {
-      lastError = undefined;
-      const candidates = listing.tokens.filter(isNewMatch(wanted, before));
-      if (candidates.length > 1) {
-        throw new ApiTokenProviderError(
-          `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
-            `appeared (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
-            "told: another stack or process created one with the same name, or Utho listed a token from an " +
-            "earlier failed attempt late. None was revoked: check them with `utho-tokens audit --stack <each " +
-            "stack>`, revoke the ones no stack manages, and run again.",
-        );
-      }
-      latest = candidates[0] ?? latest;
-      return latest && wanted.autoNamed ? { done: latest } : undefined;
-    },
-    failed: (error) => {
-      if (error instanceof UthoAuthError) throw leftBehind(wanted, error);
-      lastError = error;
-    },
-  });
-  if ("done" in outcome) return outcome.done;
+  for await (const listing of listings) {
+    if ("failed" in listing) {
+      if (listing.failed instanceof UthoAuthError) throw leftBehind(wanted, listing.failed);
+      lastError = listing.failed;
+      continue;
+    }
+    lastError = undefined;
+    const candidates = listing.tokens.filter(isNewMatch(wanted, before));
+    if (candidates.length > 1) {
+      throw new ApiTokenProviderError(
+        `Token "${wanted.name}" was minted, but ${candidates.length} new tokens with that name and scope ` +
+          `appeared (ids ${candidates.map((c) => c.id).join(", ")}), so which one is ours cannot be ` +
+          "told: another stack or process created one with the same name, or Utho listed a token from an " +
+          "earlier failed attempt late. None was revoked: check them with `utho-tokens audit --stack <each " +
+          "stack>`, revoke the ones no stack manages, and run again.",
+      );
+    }
+    latest = candidates[0] ?? latest;
+    if (latest && wanted.autoNamed) return latest;
+  }
   if (latest) return latest;
   const reason = lastError
     ? `listing tokens to find its id failed (${describeError(lastError)})`
@@ -236,7 +218,16 @@ function leftBehind(wanted: Wanted, error: unknown): ApiTokenProviderError {
   );
 }
 
-export async function mintToken(ctx: ProviderContext, wanted: Wanted): Promise<MintedToken> {
+/**
+ * A new token for `wanted`. `alongside`, given the secret as soon as the POST returns, runs
+ * while the listings identify the token's id (a create's verification), and its answer comes
+ * back with the token.
+ */
+export async function mintToken<T>(
+  ctx: ProviderContext,
+  wanted: Wanted,
+  alongside?: (secret: string) => Promise<T>,
+): Promise<MintedToken & { alongside?: T }> {
   return ctx.oneAtATime(`${wanted.scope}\u0000${wanted.name}`, async () => {
     for (let attempt = 1; ; attempt++) {
       const before = await ctx.listings.knownIds();
@@ -248,9 +239,12 @@ export async function mintToken(ctx: ProviderContext, wanted: Wanted): Promise<M
         ctx.report(`${posted.leftNothing}; trying again (attempt ${attempt + 1} of ${POST_RETRIES + 1})`);
         continue;
       }
-      const found = await identify(ctx, wanted, before);
+      const [found, answer] = await Promise.all([
+        identify(ctx, wanted, before, ctx.settle.now()),
+        alongside?.(posted.token),
+      ]);
       ctx.listings.minted(found);
-      return { id: found.id, token: posted.token, createdAt: found.createdAt };
+      return { id: found.id, token: posted.token, createdAt: found.createdAt, alongside: answer };
     }
   });
 }

@@ -166,13 +166,25 @@ async function recordingProvider<T>(inputs: CheckedInputs, operation: () => Prom
   }
 }
 
+/**
+ * Runs one engine operation in the context for `resource` (see `contextOf`), counted by its
+ * listings: the most that run at once is how many callers a listing gathers (`listings.ts`).
+ */
+function inContext<T>(
+  resource: Parameters<typeof contextOf>[0],
+  run: (ctx: ProviderContext) => Promise<T>,
+): Promise<T> {
+  const ctx = contextOf(resource);
+  return ctx.listings.operation(() => run(ctx));
+}
+
 export async function create(inputs: CheckedInputs): Promise<CreateResult> {
   const known = resolved(inputs);
-  return calling(() => recordingProvider(inputs, () => createToken(contextOf(known), known)));
+  return calling(() => recordingProvider(inputs, () => inContext(known, (ctx) => createToken(ctx, known))));
 }
 
 export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
-  return calling(() => readToken(contextOf(props), id, props));
+  return calling(() => inContext(props, (ctx) => readToken(ctx, id, props)));
 }
 
 export async function update(id: string, olds: ApiTokenOutputs, news: CheckedInputs): Promise<UpdateResult> {
@@ -180,11 +192,11 @@ export async function update(id: string, olds: ApiTokenOutputs, news: CheckedInp
   return calling(() =>
     recordingProvider(news, () => {
       contextOf(olds);
-      return updateToken(contextOf(known), id, olds, known);
+      return inContext(known, (ctx) => updateToken(ctx, id, olds, known));
     }),
   );
 }
 
 export async function remove(id: string, props: ApiTokenOutputs): Promise<void> {
-  return calling(() => deleteToken(contextOf(props), id, props));
+  return calling(() => inContext(props, (ctx) => deleteToken(ctx, id, props)));
 }

@@ -1,8 +1,11 @@
 /**
- * Utho's token list may lag behind a create or a delete. Whenever the provider draws a
- * conclusion from a token's absence (nothing was minted, the token is gone), it keeps looking
- * for a while first: the settle window, listings at these offsets from the first one that
- * missed the token. Finding a token takes one listing when the list is current.
+ * Utho's token list may lag behind a create or a delete, by less than the settle window
+ * (`utho:settleWindow`). Whenever the provider draws a conclusion from a token's absence (nothing
+ * was minted, the token is gone), it asks a listing requested a window after the token must have
+ * existed (`listings.ts`); where a list lagging at random could pair a secret with another's
+ * token or leave a stray behind, a listing at each of the window's offsets (waits doubling from
+ * 1/31 of it). Utho may also take a while to accept a new secret: verification asks again after
+ * each of those waits. Every wait of the provider is on this clock.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseDuration } from "./duration";
@@ -13,7 +16,7 @@ export const DEFAULT_SETTLE_WINDOW_MS = 7_750;
 /** The longest `utho:settleWindow` taken: a longer one would hold every absence for minutes. */
 export const MAX_SETTLE_WINDOW_MS = 10 * 60_000;
 
-/** A window's waits between its six listings: doubling from 1/31 of it (0.25, 0.5, 1, 2, 4 s by default). */
+/** A window's waits between its listings or verification attempts: doubling from 1/31 of it (0.25, 0.5, 1, 2, 4 s by default). */
 export const settleDelays = (windowMs: number): number[] =>
   [1, 2, 4, 8, 16].map((share) => (windowMs * share) / 31);
 
@@ -24,12 +27,14 @@ export const SETTLE_DELAYS_MS: readonly number[] = settleDelays(DEFAULT_SETTLE_W
 export const REPORTED_WAIT_MS = 2_000;
 
 export interface SettleTiming {
-  /** The waits between listings; their number fixes how many listings a window takes. */
+  /** The waits between a window's listings or verification attempts; they add up to the window. */
   delaysMs: readonly number[];
   /** Resolves after `ms`, or rejects as soon as `signal` aborts. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** A monotonic clock in milliseconds; tests advance a virtual one in `sleep`. */
   now: () => number;
+  /** @default {@link GATHER_MS} */
+  gatherMs?: number;
 }
 
 /** Real time, with a window of `windowMs`. */
@@ -52,12 +57,18 @@ export function parseSettleWindow(text: string): { ms: number } | { problem: str
 
 export const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
-/** The offsets of a window's listings from its first: 0, then the running sum of the delays. */
-export function settleOffsets(timing: SettleTiming): number[] {
-  let sum = 0;
-  return [0, ...timing.delaysMs.map((delay) => (sum += delay))];
-}
+/** The whole window in milliseconds: the sum of its waits. */
+export const windowMs = (timing: SettleTiming): number =>
+  timing.delaysMs.reduce((total, delay) => total + delay, 0);
 
 /** The whole window, in seconds, for messages. */
-export const settleSeconds = (timing: SettleTiming): string =>
-  seconds(timing.delaysMs.reduce((total, delay) => total + delay, 0));
+export const settleSeconds = (timing: SettleTiming): string => seconds(windowMs(timing));
+
+/**
+ * How long a due listing waits for more callers to share it, unless as many as the engine runs
+ * at once are already waiting (`listings.ts`). Long enough for the engine to start a wave's
+ * operations, short next to a round trip to a distant API plus the engine's own work per step.
+ */
+export const GATHER_MS = 150;
+
+export const gatherMs = (timing: SettleTiming): number => timing.gatherMs ?? GATHER_MS;

@@ -12,41 +12,63 @@ import { type MintedToken, mintToken } from "./mint";
 import { revokeToken } from "./revoke";
 import type { ApiTokenInputs } from "./types";
 
-/** A new token for `inputs`, whose secret authenticates unless `verify` is false. */
+/**
+ * A new token for `inputs`, whose secret authenticates unless `verify` is false. The secret is
+ * asked about while the listings identify the token's id, not after.
+ */
 export async function mintVerified(ctx: ProviderContext, inputs: ApiTokenInputs): Promise<MintedToken> {
-  const minted = await mintToken(ctx, inputs);
-  if (inputs.verify !== false) await verifyMinted(ctx, inputs.name, minted);
+  const ask = inputs.verify === false ? undefined : (secret: string) => askWith(ctx, secret);
+  const { alongside: answer, ...minted } = await mintToken(ctx, inputs, ask);
+  if (answer) await verifyMinted(ctx, inputs.name, minted, answer);
   return minted;
 }
 
-/**
- * Asks `account/info` with the token's secret over the settle window: undefined once it is
- * accepted, or when an answer says nothing of the key (5xx after the SDK's retries, a timeout:
- * the token is kept, as the mint succeeded and the listing shows it); else the last refusal.
- */
-export async function refusalOf(ctx: ProviderContext, name: string, minted: MintedToken): Promise<unknown> {
-  const asToken = ctx.client.withOptions({ apiKey: minted.token });
-  let refusal: unknown;
+/** What `account/info` said of a secret: accepted, refused (401/403) all window long, or nothing about the key. */
+type Answer = { accepted: true } | { refused: unknown } | { unsure: unknown };
+
+/** Asks `account/info` with `secret` over the settle window, until an answer that is not a refusal. */
+async function askWith(ctx: ProviderContext, secret: string): Promise<Answer> {
+  const asToken = ctx.client.withOptions({ apiKey: secret });
+  let refused: unknown;
   for (const delay of [0, ...ctx.settle.delaysMs]) {
     if (delay > 0) await ctx.settle.sleep(delay);
     try {
       await asToken.account.info();
-      return undefined;
+      return { accepted: true };
     } catch (error) {
-      if (!(error instanceof UthoAuthError)) {
-        ctx.report(
-          `could not verify the new token "${name}" (id ${minted.id}): ${describeError(error)}; it is kept`,
-        );
-        return undefined;
-      }
-      refusal = error;
+      if (!(error instanceof UthoAuthError)) return { unsure: error };
+      refused = error;
     }
   }
-  return refusal;
+  return { refused };
 }
 
-export async function verifyMinted(ctx: ProviderContext, name: string, minted: MintedToken): Promise<void> {
-  const refusal = await refusalOf(ctx, name, minted);
+/**
+ * The last refusal when the token's secret was refused over the settle window; undefined once it
+ * is accepted, or when an answer says nothing of the key (5xx after the SDK's retries, a
+ * timeout: the token is kept, as the mint succeeded and the listing shows it).
+ */
+function refusalIn(ctx: ProviderContext, name: string, minted: MintedToken, answer: Answer): unknown {
+  if ("unsure" in answer) {
+    ctx.report(
+      `could not verify the new token "${name}" (id ${minted.id}): ${describeError(answer.unsure)}; it is kept`,
+    );
+  }
+  return "refused" in answer ? answer.refused : undefined;
+}
+
+/** {@link refusalIn} of a token asked about now. */
+export async function refusalOf(ctx: ProviderContext, name: string, minted: MintedToken): Promise<unknown> {
+  return refusalIn(ctx, name, minted, await askWith(ctx, minted.token));
+}
+
+async function verifyMinted(
+  ctx: ProviderContext,
+  name: string,
+  minted: MintedToken,
+  answer: Answer,
+): Promise<void> {
+  const refusal = refusalIn(ctx, name, minted, answer);
   if (refusal === undefined) return;
   const refused =
     `Token "${name}" (id ${minted.id}) was minted, but its secret did not authenticate within ` +

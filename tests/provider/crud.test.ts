@@ -4,8 +4,10 @@
  */
 import { inspect } from "node:util";
 import { startEmulator } from "../../emulator";
+import { ProviderContext } from "../../provider/context";
 import { createToken, deleteToken, readToken, updateToken } from "../../provider/crud";
 import { fingerprintOf } from "../../provider/fingerprint";
+import { realSettle } from "../../provider/settle";
 import type { ApiTokenInputs, ApiTokenOutputs } from "../../provider/types";
 import { authenticates as authenticatesTo, clientFor, requestLog, useEmulator } from "../support/emulator";
 import { contextAround, type TestProvider, testProvider } from "../support/provider";
@@ -17,8 +19,8 @@ beforeEach(() => {
 });
 
 const inputs: ApiTokenInputs = { name: "ci-deployer", scope: "write" };
-// Six listings in a settle window: the first at once, one after each of the five waits.
-const WINDOW_LISTINGS = 6;
+// An absence takes two listings: the one that missed the token, and one a settle window later.
+const ABSENCE_LISTINGS = 2;
 
 /** A revocation that failed on Utho's 500s: the error names the token and keeps the cause. */
 const revocationFailed = {
@@ -105,22 +107,33 @@ describe("read (refresh)", () => {
     emulator.current.deleteTokenOutOfBand(id);
     emulator.current.resetRequests();
     expect((await refresh(id, outs)).id).toBe("");
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
-    // The production window's waits, asked for in order, and the long one said aloud once.
-    expect(later.settle.waits).toEqual([250, 500, 1000, 2000, 4000]);
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(ABSENCE_LISTINGS);
+    // The production window, waited out once and said aloud.
+    expect(later.settle.waits).toEqual([7750]);
     expect(later.reports).toEqual([
-      `waiting up to 6.0 s more for Utho's token list to show token ${id}, which it no longer lists`,
+      `waiting up to 7.8 s more for Utho's token list to show token ${id}, which it no longer lists`,
     ]);
   });
+
+  /**
+   * A later run's context on the real clock, with a short window and a gather long enough for
+   * every read: the engine's reads, counted, so a listing goes out once all of them wait.
+   */
+  const realTimeRun = (client = clientFor(emulator.current)) => {
+    const context = new ProviderContext(client, { ...realSettle(300), gatherMs: 1_000 }, () => undefined);
+    return (id: string, props: ApiTokenOutputs) =>
+      context.listings.operation(() => readToken(context, id, props));
+  };
 
   it("shares one settle window among every token found missing", async () => {
     const created = [];
     for (const name of ["a", "b", "c", "d", "e", "f"]) created.push(await create({ name, scope: "read" }));
     for (const { id } of created.slice(0, 3)) emulator.current.deleteTokenOutOfBand(id);
     emulator.current.resetRequests();
-    const reads = await Promise.all(created.map(({ id, outs }) => refresh(id, outs)));
+    const read = realTimeRun();
+    const reads = await Promise.all(created.map(({ id, outs }) => read(id, outs)));
     expect(reads.map((r) => r.id)).toEqual(["", "", "", ...created.slice(3).map((c) => c.id)]);
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(ABSENCE_LISTINGS);
   });
 
   /** A later run's context whose every listing first calls `onList` with its number (from 1). */
@@ -137,49 +150,58 @@ describe("read (refresh)", () => {
     return { context: run.context, listings: () => listings };
   };
 
-  it("shares the window with a missing token whose read comes while a listing is under way", async () => {
+  it("shares the second listing with a missing token whose read comes while the first is under way", async () => {
     const [a, b] = [await create({ name: "a", scope: "read" }), await create({ name: "b", scope: "read" })];
     for (const { id } of [a, b]) emulator.current.deleteTokenOutOfBand(id);
+    const client = clientFor(emulator.current);
+    const list = client.apiTokens.list.bind(client.apiTokens);
+    const read = realTimeRun(client);
     let lateRead: Promise<{ id: string }> | undefined;
-    const run = hookedListings((n, { context }) => {
-      // The engine sends the second read just as the window's second listing goes out.
-      if (n === 2) lateRead = readToken(context, b.id, b.outs);
-    });
-    expect((await readToken(run.context, a.id, a.outs)).id).toBe("");
+    let listings = 0;
+    client.apiTokens.list = () => {
+      // The engine sends the second read just as the first listing goes out.
+      if (++listings === 1)
+        queueMicrotask(() => {
+          lateRead = read(b.id, b.outs);
+        });
+      return list();
+    };
+    expect((await read(a.id, a.outs)).id).toBe("");
     expect((await lateRead)?.id).toBe("");
-    expect(run.listings()).toBe(WINDOW_LISTINGS);
+    expect(listings).toBe(ABSENCE_LISTINGS);
   });
 
-  it("takes a whole window's six listings however late each one goes out", async () => {
+  it("takes two listings however late each one goes out", async () => {
     const { id, outs } = await create(inputs);
     emulator.current.deleteTokenOutOfBand(id);
-    // Each listing answers 1.2 s later on the settle clock (a loaded machine, a slow Utho), so
-    // each next one is sent past more than one of the window's offsets.
-    const run = hookedListings((_n, { settle }) => settle.advance(1_200));
+    // Each listing answers 10 s later on the settle clock (a loaded machine, a slow Utho), more
+    // than a window.
+    const run = hookedListings((_n, { settle }) => settle.advance(10_000));
     expect((await readToken(run.context, id, outs)).id).toBe("");
-    expect(run.listings()).toBe(WINDOW_LISTINGS);
+    expect(run.listings()).toBe(ABSENCE_LISTINGS);
   });
 
-  it("concludes at once for a token that a recent, whole window of listings missed", async () => {
+  it("concludes at once for a token that a listing a window after the first missed", async () => {
     const created = [];
     for (const name of ["a", "b"]) created.push(await create({ name, scope: "read" }));
     for (const { id } of created) emulator.current.deleteTokenOutOfBand(id);
     const [first, second] = created as [(typeof created)[0], (typeof created)[0]];
     emulator.current.resetRequests();
     expect((await refresh(first.id, first.outs)).id).toBe("");
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
-    // Every listing of that window missed the second token too, and the latest is recent.
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(ABSENCE_LISTINGS);
+    // The latest listing, a window after the first, missed the second token too.
     expect((await refresh(second.id, second.outs)).id).toBe("");
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS);
-    // Once the latest listing is older than a window, an absence is confirmed by a new one.
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(ABSENCE_LISTINGS);
+    // And stays conclusive: both tokens existed before the first listing.
     later.settle.advance(10_000);
     expect((await refresh(second.id, second.outs)).id).toBe("");
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(WINDOW_LISTINGS + 1);
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(ABSENCE_LISTINGS);
   });
 
   it("does not take a lagging list for a deletion", async () => {
     const { id, outs } = await create(inputs);
-    emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
+    // The first listing lags; the one a settle window later is current.
+    emulator.current.injectFault({ kind: "stale-list", method: "GET" });
     expect(await refresh(id, outs)).toEqual({ id, props: outs });
   });
 
@@ -243,11 +265,12 @@ describe("delete", () => {
     const { id, outs } = await create(inputs);
     await create({ name: "newer", scope: "read" });
     emulator.current.deleteTokenOutOfBand(id);
-    // The next two listings still show the deleted token, as a replica behind the delete would.
-    emulator.current.injectFault({ kind: "stale-list", method: "GET", times: 2 });
+    // The next listing still shows the deleted token, as a replica behind the delete would; the
+    // one a settle window after the 404 is current.
+    emulator.current.injectFault({ kind: "stale-list", method: "GET" });
     emulator.current.resetRequests();
     await expect(deleteToken(t.context(), id, outs)).resolves.toBeUndefined();
-    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(3);
+    expect(emulator.current.countRequests("GET", "/v2/api")).toBe(2);
   });
 
   it("does not count a 404 as deleted when the token is still listed a whole settle window later", async () => {

@@ -1,25 +1,44 @@
-// The engine floor: `count` dynamic resources shaped like the ApiTokens of the bench program
-// (same inputs, a secret output), whose provider makes no request and does no work.
+// The engine floor: the cheapest program of the bench program's shape. `count` dynamic
+// resources registered like ApiTokens (the same declared outputs and inputs, secret outputs and
+// alias), whose provider (./provider, installed as a package so it is serialized by reference,
+// as ours is) makes no request and does no work.
 const pulumi = require("@pulumi/pulumi");
+const provider = require("bench-floor-provider");
 
-const nothing = {
-  async create(inputs) {
-    return { id: require("node:crypto").randomUUID(), outs: { ...inputs, token: "floor" } };
-  },
-  async read(id, props) {
-    return { id, props };
-  },
-  async delete() {},
-};
+class FloorToken extends pulumi.dynamic.Resource {
+  constructor(name, args) {
+    const props = {
+      createdAt: undefined,
+      tokenId: undefined,
+      accountId: undefined,
+      token: undefined,
+      fingerprint: undefined,
+      rotationDueAt: undefined,
+      rotatedAt: undefined,
+      previousToken: undefined,
+      previousTokenId: undefined,
+      previousRevokeAt: undefined,
+      expired: undefined,
+      missing: undefined,
+      unverified: undefined,
+      name: undefined,
+      scope: args.scope,
+      namePrefix: name,
+      previewing: pulumi.runtime.isDryRun() ? true : undefined,
+    };
+    super(
+      provider,
+      name,
+      props,
+      {
+        additionalSecretOutputs: ["token", "previousToken", "connection"],
+        aliases: [{ type: "bench:index:LegacyFloor" }],
+      },
+      "bench",
+      "Floor",
+    );
+  }
+}
 
 const count = new pulumi.Config().requireNumber("count");
-for (let i = 0; i < count; i++) {
-  new pulumi.dynamic.Resource(
-    nothing,
-    `token-${i}`,
-    { scope: i % 2 === 0 ? "read" : "write", token: undefined },
-    { additionalSecretOutputs: ["token"] },
-    "bench",
-    "Floor",
-  );
-}
+for (let i = 0; i < count; i++) new FloorToken(`token-${i}`, { scope: i % 2 === 0 ? "read" : "write" });
