@@ -1,11 +1,9 @@
 /**
  * Through the real CLI: `keepers` mint a new token when they change (and not when only their
  * order does), the plain `fingerprint` output matches the secret, `verify` refuses a token Utho
- * never accepts (revoked, the run fails), and `onMissing: "fail"` stops a refresh that finds
- * the token deleted outside Pulumi, while the default brings it back on the next `up`; and
- * `rotateAfter` rotates a token once due by the provider's clock, set through UTHO_TOKENS_NOW,
- * and `expiresAt` revokes it at its instant and keeps the resource until the program changes;
- * with `overlap` a rotation is an update that keeps the old token until `previousRevokeAt`.
+ * never accepts within `utho:settleWindow` (revoked, the run fails), and `onMissing: "fail"`
+ * stops a refresh that finds the token deleted outside Pulumi, while "recreate" brings it back
+ * on the next `up`. The inputs due with time are lifecycle-schedule.test.ts's.
  */
 import { createHash } from "node:crypto";
 import { useProjects } from "../support/e2e";
@@ -89,107 +87,4 @@ it('onMissing "fail" stops a refresh that finds the token gone; "recreate" bring
   expect(again).toHaveLength(1);
   expect(again[0]?.id).not.toBe(id);
   expect((await p.outputs()).id).toBe(again[0]?.id);
-});
-
-it("rotateAfter: preview shows the rotation once due by the provider's clock (UTHO_TOKENS_NOW), and up performs it", async () => {
-  const p = await openProject("tests/e2e/programs/token");
-  await p.setConfig("rotateAfter", "90d");
-  await p.pulumi(UP);
-  const { id: first, rotationDueAt: dueAt } = await p.outputs();
-  expect(Date.parse(dueAt) - Date.now()).toBeGreaterThan(89 * 86_400_000);
-  const justBefore = { UTHO_TOKENS_NOW: new Date(Date.parse(dueAt) - 1000).toISOString() };
-  const due = { UTHO_TOKENS_NOW: dueAt };
-
-  // A second before, nothing to do, in preview and up alike.
-  await p.pulumi(["preview", "--expect-no-changes"], { env: justBefore });
-  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: justBefore });
-
-  // At the due instant, the preview and the up agree: one replacement, for rotateAfter.
-  const preview = await p.pulumi(["preview", "--diff"], { env: due });
-  expect(preview.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/utho:ApiToken: \(replace\)/);
-  await p.pulumi(UP, { env: due });
-  const { id: second, rotationDueAt: next } = await p.outputs();
-  expect(second).not.toBe(first);
-  expect(p.emulator.listTokens().map((t) => t.id)).toEqual([second]);
-  // The new token is due 90 days after its own creation.
-  expect(Date.parse(next) - Date.now()).toBeGreaterThan(89 * 86_400_000);
-  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: due });
-});
-
-it("expiresAt: the first up at the instant revokes the token and keeps the resource; a later instant mints a fresh one", async () => {
-  const p = await openProject("tests/e2e/programs/token");
-  const instant = new Date(Date.now() + 86_400_000).toISOString();
-  await p.setConfig("expiresAt", instant);
-  await p.pulumi(UP);
-  const { id: first } = await p.outputs();
-  const at = { UTHO_TOKENS_NOW: instant };
-
-  await p.pulumi(UP, { env: at });
-  expect(p.emulator.listTokens()).toEqual([]);
-  const outputs = JSON.parse(
-    (await p.pulumi(["stack", "output", "--json", "--show-secrets"], { secret: true })).stdout,
-  );
-  expect(outputs).toMatchObject({ id: first, expired: true });
-  expect(outputs.token).toBeUndefined();
-  expect(outputs.fingerprint).toBeUndefined();
-  // Expired, the resource stays: nothing to do, and a refresh does not drop it.
-  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: at });
-  await p.pulumi(["refresh", "--yes", "--skip-preview", "--expect-no-changes"], { env: at });
-
-  await p.setConfig("expiresAt", new Date(Date.now() + 2 * 86_400_000).toISOString());
-  await p.pulumi(UP, { env: at });
-  const fresh = p.emulator.listTokens();
-  expect(fresh).toHaveLength(1);
-  expect(fresh[0]?.id).not.toBe(first);
-  expect((await p.outputs()).id).toBe(fresh[0]?.id);
-});
-
-it("overlap: a rotation updates the resource in place and the old token works until previousRevokeAt; a failed revocation of it is retried by the next run", async () => {
-  const p = await openProject("tests/e2e/programs/token");
-  await p.setConfig("overlap", "7d");
-  await p.setConfig("rotation", "r1");
-  await p.pulumi(UP);
-  const { id, tokenId } = await p.outputs();
-  const first = await p.secretOutput("token");
-  expect(tokenId).toBe(id);
-
-  // The manual trigger honours the overlap: an update, not a replacement.
-  await p.setConfig("rotation", "r2");
-  const preview = await p.pulumi(["preview", "--diff"]);
-  expect(preview.stdout).toMatch(/~ pulumi-nodejs:dynamic\/utho:ApiToken: \(update\)/);
-  expect(preview.stdout).not.toContain("(replace)");
-  await p.pulumi(UP);
-  const second = await p.secretOutput("token");
-  const rotated = await p.outputs();
-  const current = rotated.tokenId;
-  expect(rotated.id).toBe(id);
-  expect(current).not.toBe(id);
-  expect(rotated.previousTokenId).toBe(id);
-  expect(await p.secretOutput("previousToken")).toBe(first);
-  // Both work: a consumer that has not picked up the new secret yet keeps working.
-  expect(p.emulator.tokenIdOf(first)).toBe(id);
-  expect(p.emulator.tokenIdOf(second)).toBe(current);
-  expect(rotated.previousToken).toBe("[secret]");
-  const state = await p.exportState();
-  for (const secret of [first, second]) expect(state).not.toContain(secret);
-
-  const { previousRevokeAt: revokeAt, rotatedAt } = rotated;
-  expect(Date.parse(revokeAt) - Date.parse(rotatedAt)).toBe(7 * 86_400_000);
-  const justBefore = { UTHO_TOKENS_NOW: new Date(Date.parse(revokeAt) - 1000).toISOString() };
-  const ended = { UTHO_TOKENS_NOW: revokeAt };
-  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: justBefore });
-
-  // At the end of the overlap the revocation fails: the run fails and the state keeps the token.
-  p.emulator.injectFault({ kind: "500", method: "DELETE", times: Number.POSITIVE_INFINITY });
-  await p.pulumi(UP, { env: ended, expectFailure: true });
-  expect((await p.outputs()).previousTokenId).toBe(id);
-  expect(p.emulator.tokenIdOf(first)).toBe(id);
-  p.emulator.clearFaults();
-  await p.pulumi(UP, { env: ended });
-  expect(p.emulator.tokenIdOf(first)).toBeUndefined();
-  expect(p.emulator.listTokens().map((t) => t.id)).toEqual([current]);
-  expect((await p.outputs()).previousTokenId).toBeUndefined();
-  await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: ended });
-  await p.pulumi(["destroy", "--yes", "--skip-preview"], { env: ended });
-  expect(p.emulator.listTokens()).toEqual([]);
 });
