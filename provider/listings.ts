@@ -96,7 +96,7 @@ export class TokenListings {
   /**
    * The first listing requested after this call and no sooner than `notBefore` (settle clock). A
    * failed listing rejects: an error is never taken for an absence. A wait of 2 s or more is
-   * reported, completing "waiting up to 6.0 s more for …" (undefined: the caller said it).
+   * reported, completing "waiting up to 7.8 s more for …" (undefined: the caller said it).
    */
   next(waitingFor: string | undefined, notBefore = Number.NEGATIVE_INFINITY): Promise<Listing> {
     const now = this.timing.now();

@@ -11,7 +11,7 @@ async function adoptHandMade(retain: boolean) {
   await p.setConfig("adoptId", handMade.id);
   await p.setConfig("adoptSecret", handMade.secret, { secret: true });
   await p.setConfig("retain", String(retain));
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   return { p, handMade };
 }
 

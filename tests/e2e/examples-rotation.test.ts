@@ -26,7 +26,7 @@ it("examples/rotation walks its README's timeline: rotated in place when due, th
   // Due: the preview shows an update (not a replacement) and the up carries it out.
   const preview = await p.pulumi(["preview", "--diff"], { env: clock(dueAt) });
   expect(preview.stdout).toMatch(/~ pulumi-nodejs:dynamic\/utho:ApiToken: \(update\)/);
-  await p.pulumi(["up", "--yes"], { env: clock(dueAt) });
+  await p.pulumi(["up", "--yes", "--skip-preview"], { env: clock(dueAt) });
   const b = await p.secretOutput("deployerToken");
   expect(b).not.toBe(a);
   expect(await p.secretOutput("previousToken")).toBe(a);
@@ -41,13 +41,13 @@ it("examples/rotation walks its README's timeline: rotated in place when due, th
   // The overlap ends: a refresh only reads, and the next up revokes A.
   await p.pulumi(["refresh", "--yes"], { env: clock(dueAt + 7 * day) });
   expect([works(a), works(b)]).toEqual([true, true]);
-  await p.pulumi(["up", "--yes"], { env: clock(dueAt + 7 * day) });
+  await p.pulumi(["up", "--yes", "--skip-preview"], { env: clock(dueAt + 7 * day) });
   expect([works(a), works(b)]).toEqual([false, true]);
   await p.pulumi(["up", "--yes", "--expect-no-changes"], { env: clock(dueAt + 7 * day) });
   expect((await p.outputs()).previousTokenId).toBeNull();
 
   // 90 days after B: C, with B kept through its own overlap.
-  await p.pulumi(["up", "--yes"], { env: clock(dueAt + 90 * day) });
+  await p.pulumi(["up", "--yes", "--skip-preview"], { env: clock(dueAt + 90 * day) });
   const c = await p.secretOutput("deployerToken");
   expect([works(a), works(b), works(c)]).toEqual([false, true, true]);
   expect(p.emulator.listTokens()).toHaveLength(2);

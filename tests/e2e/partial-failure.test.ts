@@ -21,7 +21,7 @@ it("keeps a token it could neither verify nor revoke in the state, secret encryp
   const utho = await refusingUtho();
   try {
     const p = await openProject("tests/e2e/programs/token", { sharedEmulator: utho.current });
-    const failed = await p.pulumi(["up", "--yes"], { expectFailure: true });
+    const failed = await p.pulumi(["up", "--yes", "--skip-preview"], { expectFailure: true });
     const [live] = utho.current.listTokens();
     expect(`${failed.stdout}${failed.stderr}`).toMatch(
       new RegExp(
@@ -48,7 +48,7 @@ it("keeps a token it could neither verify nor revoke in the state, secret encryp
 
     // An `up` while Utho still refuses: update mints a replacement, which is refused too and
     // cannot be revoked either; the engine records that update's partial failure as well.
-    await p.pulumi(["up", "--yes"], { expectFailure: true });
+    await p.pulumi(["up", "--yes", "--skip-preview"], { expectFailure: true });
     const refused = utho.current.listTokens().find((t) => t.id !== live?.id);
     const again = tokenResource(JSON.parse(await p.exportState()) as StateExport, live?.id);
     expect(again?.initErrors).toEqual([expect.stringContaining(`(id ${refused?.id}) was minted`)]);
@@ -63,7 +63,7 @@ it("keeps a token it could neither verify nor revoke in the state, secret encryp
     // Utho catches up; the next `up` verifies the kept token, revokes the refused one, and
     // clears the failure.
     const recovered = await utho.recover();
-    await p.pulumi(["up", "--yes"]);
+    await p.pulumi(["up", "--yes", "--skip-preview"]);
     expect(recovered.listTokens().map((t) => t.id)).toEqual([live?.id]);
     expect(await p.secretOutput("token")).toBe(secret);
     const finished = tokenResource(await p.exportSecrets(), live?.id) as Resource;

@@ -19,7 +19,7 @@ async function expectRotatedByUp(p: E2EProject): Promise<UthoTokenInfo> {
   const [old] = p.emulator.listTokens();
   const oldSecret = await p.secretOutput("token");
   p.emulator.resetRequests();
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   const writes = p.emulator.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
   expect(writes).toEqual(["POST /v2/api/generate", `DELETE /v2/api/${old?.id}/delete`]);
   const tokens = p.emulator.listTokens();
@@ -31,7 +31,7 @@ async function expectRotatedByUp(p: E2EProject): Promise<UthoTokenInfo> {
 
 it("creates a token and stores a small serialized provider; a second up changes nothing; destroy leaves zero tokens", async () => {
   const p = await open();
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   const [token] = p.emulator.listTokens();
   expect(p.emulator.listTokens()).toHaveLength(1);
   expect(token?.name).toMatch(/^token-[0-9a-f]{16}$/);
@@ -60,7 +60,7 @@ it("creates a token and stores a small serialized provider; a second up changes 
 
 it("a scope change replaces the token: the new one is minted before the old one is revoked", async () => {
   const p = await open();
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   const [old] = p.emulator.listTokens();
 
   await p.setConfig("scope", "write");
@@ -78,7 +78,7 @@ it("a new rotation value rotates an explicitly named token: new secret first, ol
   const p = await open();
   await p.setConfig("name", "deployer");
   await p.setConfig("rotation", "2026-Q3");
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
 
   await p.setConfig("rotation", "2026-Q4");
   expect(await expectRotatedByUp(p)).toMatchObject({ name: "deployer", scope: "read" });
@@ -86,7 +86,7 @@ it("a new rotation value rotates an explicitly named token: new secret first, ol
 
 it("a refresh that Utho answers with 401 fails and forgets nothing", async () => {
   const p = await open();
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   const before = await p.secretOutput("token");
   const refresh = await p.pulumi(["refresh", "--yes"], {
     expectFailure: true,

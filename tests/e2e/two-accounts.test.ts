@@ -18,7 +18,7 @@ it("manages each token in its own account, from up through refresh to destroy", 
   await p.setConfig("prodApiKey", prod.rootKey, { secret: true });
   await p.setConfig("prodBaseUrl", prod.baseUrl);
 
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   expect(p.emulator.listTokens().map((t) => [t.name, t.scope])).toEqual([["dev-reader", "read"]]);
   expect(prod.listTokens().map((t) => [t.name, t.scope])).toEqual([["prod-deployer", "write"]]);
   expect((await p.pulumi(["stack", "output", "devAccount"])).stdout.trim()).toBe("41250");

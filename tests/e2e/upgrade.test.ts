@@ -21,7 +21,7 @@ it("an upgrade from 0.1.0 neither replaces nor loses a token", async () => {
   const previous = buildPreviousVersion(RELEASE_0_1_0);
   const p = await openProject("tests/e2e/programs/token", { packageRoot: previous });
   await p.setConfig("scope", "write");
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   expect(tokenTypes(await p.exportState())).toEqual(["pulumi-nodejs:dynamic:Resource"]);
   const [token] = p.emulator.listTokens();
   const secret = await p.secretOutput("token");
@@ -30,7 +30,7 @@ it("an upgrade from 0.1.0 neither replaces nor loses a token", async () => {
   p.emulator.resetRequests();
   const preview = await p.pulumi(["preview", "--diff"]);
   expect(preview.stdout).not.toMatch(/replace|create|delete/);
-  await p.pulumi(["up", "--yes"]);
+  await p.pulumi(["up", "--yes", "--skip-preview"]);
   expect(p.emulator.requests.filter((r) => r.method !== "GET")).toEqual([]);
   expect(tokenTypes(await p.exportState())).toEqual(["pulumi-nodejs:dynamic/utho:ApiToken"]);
   expect(p.emulator.listTokens()).toEqual([token]);

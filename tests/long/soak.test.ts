@@ -4,7 +4,8 @@
  */
 import { type SoakShape, soakConverges, soakTitle } from "../support/soak-check";
 
-const shape: SoakShape = { name: "full", tokens: 50, cycles: 3 };
+// The production settle window: the full soak measures what users run.
+const shape: SoakShape = { name: "full", tokens: 50, cycles: 3, productionWindow: true };
 jest.setTimeout(3 * 60 * 60_000);
 
 it(soakTitle(shape), () => soakConverges(shape));

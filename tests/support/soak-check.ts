@@ -13,6 +13,8 @@ export interface SoakShape {
   name: "short" | "full";
   tokens: number;
   cycles: number;
+  /** The provider's own settle window; else the e2e harness's 500 ms. */
+  productionWindow: boolean;
 }
 
 export const soakTitle = (shape: SoakShape): string =>
@@ -23,6 +25,7 @@ export async function soakConverges(shape: SoakShape): Promise<void> {
     pulumiBinary: provisionPulumi(),
     tokens: shape.tokens,
     cycles: shape.cycles,
+    productionWindow: shape.productionWindow,
     faultRate: 0.2,
     seed: Number(process.env.UTHO_SOAK_SEED ?? 20261202),
     maxRuns: 3,
