@@ -198,6 +198,7 @@ const failure = (property: string, rule: string): pulumi.dynamic.CheckResult<Che
 export function checkInputs(
   olds: Partial<CheckedInputs>,
   news: Record<string, unknown>,
+  seed?: Uint8Array,
 ): pulumi.dynamic.CheckResult<CheckedInputs> {
   const parsed = inputSchema.safeParse(news);
   if (!parsed.success) return { failures: failuresOf(parsed.error.issues) };
@@ -244,7 +245,7 @@ export function checkInputs(
   // one: drawn by the `up`, unknown to a preview (see `naming.ts`).
   const autoNamed = name === undefined;
   const kept = olds.autoNamed && olds.name ? olds.name : undefined;
-  const resolved = name ?? kept ?? (previewing ? UNKNOWN : autoName(namePrefix ?? "token"));
+  const resolved = name ?? kept ?? (previewing ? UNKNOWN : autoName(namePrefix ?? "token", seed));
   const nameRule = tokenNameSchema.safeParse(resolved);
   if (!isUnknown(resolved) && !nameRule.success)
     return failure("name", nameRule.error.issues[0]?.message ?? "is invalid");

@@ -35,9 +35,14 @@ const SUFFIX_BYTES = 8;
 /**
  * `<prefix>-<random>`, trimmed to Utho's name limit. The prefix is the resource's logical name
  * with characters Utho rejects (controls) replaced, so any logical name yields a valid token name.
+ * `seed`: the engine's random seed for the resource, which the provider plugin gets (32 bytes
+ * from a cryptographic source, kept in a saved plan, so `up --plan` draws the name the plan
+ * shows); the dynamic provider gets none and draws its own.
  */
-export function autoName(prefix: string): string {
-  const suffix = randomBytes(SUFFIX_BYTES).toString("hex");
+export function autoName(prefix: string, seed?: Uint8Array): string {
+  const drawn =
+    seed !== undefined && seed.length >= SUFFIX_BYTES ? Buffer.from(seed) : randomBytes(SUFFIX_BYTES);
+  const suffix = drawn.subarray(0, SUFFIX_BYTES).toString("hex");
   // By code points, so a multi-unit character is never split.
   const stem = [...prefix.trim()]
     .map((char) => (isForbiddenNameCharacter(char) ? "-" : char))

@@ -29,6 +29,7 @@ import {
 } from "./crud";
 import { diffToken, dueWork } from "./diff";
 import { ApiTokenProviderError, PartialFailure } from "./errors";
+import { type ImportResult, importToken } from "./import";
 import { withExpiry } from "./rotation";
 import { type ProviderConfig, settingsFromStack } from "./settings";
 import { type ApiTokenInputs, type ApiTokenOutputs, type CheckedInputs, isUnknown } from "./types";
@@ -62,13 +63,20 @@ export async function configure(config: ProviderConfig): Promise<void> {
   await previous?.close();
 }
 
+/** What is wrong with a provider's own settings (the plugin's `CheckConfig`), before any request. */
+export function configProblems(config: ProviderConfig): string[] {
+  return new ConfiguredProvider(settingsFromStack(config))
+    .settingsProblems()
+    .map((problem) => problem.reason);
+}
+
 /**
  * The inputs' rules, then the provider settings the resource would use (a bad `utho:baseUrl`);
  * a passed `expiresAt` is marked in the inputs (`withExpiry`).
  */
-export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>) {
+export function check(olds: Partial<CheckedInputs>, news: Record<string, unknown>, seed?: Uint8Array) {
   checkClock();
-  const rules = checkInputs(olds, news);
+  const rules = checkInputs(olds, news, seed);
   const checked = rules.inputs ? { ...rules, inputs: withExpiry(rules.inputs) } : rules;
   const connection = checked.inputs?.connection;
   if (checked.failures || isUnknown(connection)) return checked;
@@ -185,6 +193,11 @@ export async function create(inputs: CheckedInputs): Promise<CreateResult> {
 
 export async function read(id: string, props: ApiTokenOutputs): Promise<ReadResult> {
   return calling(() => inContext(props, (ctx) => readToken(ctx, id, props)));
+}
+
+/** An import's read (the plugin's): the token by its id, with no state to start from. */
+export async function importExisting(id: string): Promise<ImportResult | undefined> {
+  return calling(() => inContext({}, (ctx) => importToken(ctx, id)));
 }
 
 export async function update(id: string, olds: ApiTokenOutputs, news: CheckedInputs): Promise<UpdateResult> {
