@@ -31,7 +31,8 @@ export function statusOfError(error: unknown): grpc.ServiceError {
     .setReasonsList(error.reasons);
   const any = new Any();
   any.pack(detail.serializeBinary(), "pulumirpc.ErrorResourceInitFailed");
-  const details = new Status().setCode(grpc.status.UNKNOWN).setMessage(message).addDetails(any);
+  const details = new Status().setCode(grpc.status.UNKNOWN).setMessage(message);
+  details.addDetails(any);
   status.metadata.add("grpc-status-details-bin", Buffer.from(details.serializeBinary()));
   return status;
 }

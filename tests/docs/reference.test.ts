@@ -6,28 +6,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import ts from "typescript";
 import { between, REFERENCE_PAGE } from "../../scripts/docs-tables";
+import { declared } from "../support/declared";
 
 const ROOT = path.resolve(__dirname, "../..");
-
-function declared(): { inputs: string[]; outputs: string[] } {
-  const file = path.join(ROOT, "provider/api-token.ts");
-  const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
-  const inputs: string[] = [];
-  const outputs: string[] = [];
-  source.forEachChild((node) => {
-    if (ts.isInterfaceDeclaration(node) && node.name.text === "ApiTokenArgs") {
-      for (const member of node.members) if (member.name) inputs.push(member.name.getText(source));
-    }
-    if (ts.isClassDeclaration(node) && node.name?.text === "ApiToken") {
-      for (const member of node.members) {
-        if (ts.isPropertyDeclaration(member)) outputs.push(member.name.getText(source));
-      }
-    }
-  });
-  return { inputs, outputs };
-}
 
 /** The backticked names in the first column of the table between the markers `<!-- name -->`. */
 function tableNames(page: string, name: string): string[] {

@@ -16,6 +16,15 @@ describe("check", () => {
     });
   });
 
+  it("draws the auto-name's suffix from the engine's random seed when the plugin has one", () => {
+    const seed = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+    const named = (bytes?: Uint8Array) => checkInputs({}, { namePrefix: "ci" }, bytes).inputs?.name;
+    // The same seed (a saved plan's) names the same; a seed too short to hold 64 bits is not used.
+    expect(named(seed)).toBe("ci-0102030405060708");
+    expect(named(seed)).toBe(named(seed));
+    expect(named(new Uint8Array())).toMatch(/^ci-[0-9a-f]{16}$/);
+  });
+
   it("keeps an auto-name for the resource's life", () => {
     const first = checkInputs({}, { namePrefix: "app" }).inputs;
     const second = checkInputs(first ?? {}, { namePrefix: "app", scope: "write" }).inputs;

@@ -1,7 +1,8 @@
 /**
- * Runs the dynamic-provider host that ships in @pulumi/pulumi (`cmd/dynamic-provider`, what
- * the engine starts as `pulumi-resource-pulumi-nodejs`) and talks to it over gRPC, so a test
- * executes the serialized provider exactly the way the engine does.
+ * Runs a resource provider process and talks to it over gRPC the way the engine does: the
+ * dynamic-provider host that ships in @pulumi/pulumi (`cmd/dynamic-provider`, what the engine
+ * starts as `pulumi-resource-pulumi-nodejs`), which executes the serialized provider, or this
+ * package's `utho` plugin (`bin/pulumi-resource-utho`).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
@@ -14,14 +15,16 @@ const provproto = require("@pulumi/pulumi/proto/provider_pb");
 const statusproto = require("@pulumi/pulumi/proto/status_pb");
 
 type Props = Record<string, unknown>;
-const URN = "urn:pulumi:test::project::pulumi-nodejs:dynamic:Resource::grpc-token";
+const DYNAMIC_URN = "urn:pulumi:test::project::pulumi-nodejs:dynamic:Resource::grpc-token";
 
 export interface DynamicHost {
-  configure(config: Record<string, string>): Promise<void>;
+  configure(config: Props): Promise<void>;
   check(
     olds: Props,
     news: Props,
   ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
+  /** The provider's own settings checked (the plugin's; the dynamic host serves no CheckConfig). */
+  checkConfig(news: Props): Promise<{ failures: { property: string; reason: string }[] }>;
   diff(id: string, olds: Props, news: Props): Promise<{ changes: number; replaces: string[] }>;
   create(props: Props): Promise<{ id: string; properties: Props }>;
   read(id: string, props: Props): Promise<{ id: string; properties: Props }>;
@@ -32,9 +35,22 @@ export interface DynamicHost {
   close(): void;
 }
 
-export async function startDynamicHost(env: NodeJS.ProcessEnv, cwd: string): Promise<DynamicHost> {
+export function startDynamicHost(env: NodeJS.ProcessEnv, cwd: string): Promise<DynamicHost> {
   const script = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
-  const child: ChildProcess = spawn(process.execPath, [script, "127.0.0.1:1"], {
+  return startProviderProcess(process.execPath, [script], { env, cwd, urn: DYNAMIC_URN });
+}
+
+/** The `utho` plugin, as the engine runs it: the executable the package ships. */
+export function startUthoPlugin(env: NodeJS.ProcessEnv, cwd: string, urn: string): Promise<DynamicHost> {
+  return startProviderProcess(path.join(ROOT, "bin", "pulumi-resource-utho"), [], { env, cwd, urn });
+}
+
+async function startProviderProcess(
+  command: string,
+  args: string[],
+  { env, cwd, urn: URN }: { env: NodeJS.ProcessEnv; cwd: string; urn: string },
+): Promise<DynamicHost> {
+  const child: ChildProcess = spawn(command, [...args, "127.0.0.1:1"], {
     cwd,
     env: { ...env, PULUMI_PROJECT: "project", PULUMI_STACK: "test" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -44,7 +60,7 @@ export async function startDynamicHost(env: NodeJS.ProcessEnv, cwd: string): Pro
     output += chunk;
   });
   const port = await new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`dynamic provider host exited (${code}): ${output}`)));
+    child.once("exit", (code) => reject(new Error(`provider process exited (${code}): ${output}`)));
     child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
   });
   child.stdout?.on("data", (chunk) => {
@@ -73,6 +89,17 @@ export async function startDynamicHost(env: NodeJS.ProcessEnv, cwd: string): Pro
         failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
       };
     },
+    async checkConfig(news) {
+      const res = await call<{ getFailuresList(): { getProperty(): string; getReason(): string }[] }>(
+        "checkConfig",
+        new provproto.CheckRequest()
+          .setUrn("urn:pulumi:test::project::pulumi:providers:utho::default")
+          .setNews(struct(news)),
+      );
+      return {
+        failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
+      };
+    },
     async diff(id, olds, news) {
       const res = await call<{ getChanges(): number; getReplacesList(): string[] }>(
         "diff",
@@ -92,7 +119,7 @@ export async function startDynamicHost(env: NodeJS.ProcessEnv, cwd: string): Pro
         "read",
         new provproto.ReadRequest().setId(id).setUrn(URN).setProperties(struct(props)),
       );
-      return { id: res.getId(), properties: res.getProperties().toJavaScript() };
+      return { id: res.getId(), properties: res.getProperties()?.toJavaScript() ?? {} };
     },
     async update(id, olds, news) {
       const res = await call<{ getProperties(): Struct }>(
