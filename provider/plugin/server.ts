@@ -69,14 +69,18 @@ export class UthoProviderService {
     callback(null, new proto.GetSchemaResponse().setSchema(JSON.stringify(pluginSchema(this.version))));
   }
 
-  /** The provider's own settings are checked as a resource's are: before any request, naming the key. */
+  /**
+   * The provider's own settings are checked as a resource's are: before any request, naming the
+   * key. The API key comes back a secret even when the stack config holds it in plain text: the
+   * engine keeps a provider's settings in the state.
+   */
   checkConfig(call: Call<proto.CheckRequest>, callback: Callback<proto.CheckResponse>): void {
     answer(callback, () => {
-      const { values } = fromStruct(call.request.getNews());
-      const config = { get: (key: string) => stringOrUndefined(values[key.replace(/^utho:/, "")]) };
+      const news = fromStruct(call.request.getNews());
+      const config = { get: (key: string) => stringOrUndefined(news.values[key.replace(/^utho:/, "")]) };
       const failures = operations.configProblems(config).map((reason) => checkFailure("", reason));
-      const news = call.request.getNews() ?? new Struct();
-      return new proto.CheckResponse().setInputs(news).setFailuresList(failures);
+      const inputs = toStruct(concealProperties(news.values, new Set([...news.secretKeys, "apiKey"])));
+      return new proto.CheckResponse().setInputs(inputs).setFailuresList(failures);
     });
   }
 

@@ -114,6 +114,16 @@ describe("the utho provider plugin over gRPC", () => {
     expect(emulator.current.requests).toEqual([]);
   }, 30_000);
 
+  it("keeps the provider's API key a secret in its checked settings, even given in plain text", async () => {
+    await start({});
+    const { inputs, failures } = await plugin.checkConfig({
+      apiKey: "k".repeat(40),
+      baseUrl: "http://127.0.0.1:1/v2",
+    });
+    expect(failures).toEqual([]);
+    expect(inputs).toEqual({ apiKey: secret("k".repeat(40)), baseUrl: "http://127.0.0.1:1/v2" });
+  }, 30_000);
+
   it("returns a create that fails after the mint as a partial failure, its secret still secret", async () => {
     const utho = await refusingUtho();
     try {

@@ -24,7 +24,7 @@ export interface DynamicHost {
     news: Props,
   ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
   /** The provider's own settings checked (the plugin's; the dynamic host serves no CheckConfig). */
-  checkConfig(news: Props): Promise<{ failures: { property: string; reason: string }[] }>;
+  checkConfig(news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }>;
   diff(id: string, olds: Props, news: Props): Promise<{ changes: number; replaces: string[] }>;
   create(props: Props): Promise<{ id: string; properties: Props }>;
   read(id: string, props: Props): Promise<{ id: string; properties: Props }>;
@@ -90,13 +90,17 @@ async function startProviderProcess(
       };
     },
     async checkConfig(news) {
-      const res = await call<{ getFailuresList(): { getProperty(): string; getReason(): string }[] }>(
+      const res = await call<{
+        getInputs(): Struct;
+        getFailuresList(): { getProperty(): string; getReason(): string }[];
+      }>(
         "checkConfig",
         new provproto.CheckRequest()
           .setUrn("urn:pulumi:test::project::pulumi:providers:utho::default")
           .setNews(struct(news)),
       );
       return {
+        inputs: res.getInputs()?.toJavaScript() ?? {},
         failures: res.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
       };
     },
