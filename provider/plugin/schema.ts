@@ -119,6 +119,8 @@ export function pluginSchema(version: string) {
     license: "Apache-2.0",
     publisher: "utho-pulumi-tokens",
     repository: "https://github.com/utho-cloud/utho-pulumi-tokens",
+    // Generated SDKs then carry this version and a go.mod (scripts/gen-sdk.sh).
+    meta: { supportPack: true },
     config: { variables: providerSettings },
     provider: {
       description: "The Utho account the tokens live in; declare several for several accounts.",
