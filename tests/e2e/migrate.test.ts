@@ -2,77 +2,100 @@
  * Moving a stack from the dynamic `ApiToken` to the `utho` plugin's `utho:index:ApiToken` with
  * Pulumi's own aliases (docs/migrate.md): without an alias the new type is a new resource (a
  * token minted, the old one revoked); with one, the engine carries the resource over to the new
- * type and provider with no replacement and no request that writes, the token's id, secret and
- * fingerprint kept. A YAML program stands for any language; its alias is the old URN.
+ * type and provider with no replacement and no request that writes, the tokens' ids, secrets and
+ * fingerprints kept, a resource's own `connection` included. YAML programs stand for any
+ * language; their aliases are the old URNs.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { type RunningEmulator, startEmulator } from "../../emulator";
 import { REPO_ROOT } from "../../scripts/engine";
 import { type E2EProject, type StateExport, useProjects } from "../support/e2e";
 
 const openProject = useProjects();
+let prod: RunningEmulator | undefined;
+afterEach(async () => {
+  await prod?.close();
+  prod = undefined;
+});
 
 const DYNAMIC_TYPE = "pulumi-nodejs:dynamic/utho:ApiToken";
-
-const PLUGIN_PROGRAM = path.join(REPO_ROOT, "tests/e2e/programs/token-plugin/Pulumi.yaml");
+const PLUGIN_TYPE = "utho:index:ApiToken";
 
 /**
- * The project's program becomes a YAML one (tests/e2e/programs/token-plugin) declaring the same
- * resource with the plugin's type: with its alias, or without (its `options:` block dropped).
+ * The project's program becomes the YAML program in tests/e2e/programs/`name`, which declares
+ * the same resources with the plugin's type; `dropAliases` drops its `options:` blocks (aliases).
  */
-function switchToPlugin(p: E2EProject, { alias }: { alias: boolean }): void {
+function switchProgram(p: E2EProject, name: string, { dropAliases = false } = {}): void {
   rmSync(path.join(p.dir, "index.js"), { force: true });
-  const program = readFileSync(PLUGIN_PROGRAM, "utf8");
+  const program = readFileSync(path.join(REPO_ROOT, "tests/e2e/programs", name, "Pulumi.yaml"), "utf8");
   writeFileSync(
     path.join(p.dir, "Pulumi.yaml"),
-    alias ? program : program.replace(/ {4}options:\n( {6,}.*\n)+/, ""),
+    dropAliases ? program.replace(/ {4}options:\n( {6,}.*\n)+/g, "") : program,
   );
 }
 
-/** The one token resource of a state exported with its secrets, whatever its type. */
-function tokenResource(state: StateExport) {
+type StateResource = NonNullable<StateExport["deployment"]["resources"]>[number];
+
+/** The token resources of a state exported with its secrets, by name, whatever their type. */
+function tokenResources(state: StateExport): Map<string, StateResource> {
   const tokens = (state.deployment.resources ?? []).filter((r) => r.type.endsWith("ApiToken"));
-  expect(tokens).toHaveLength(1);
-  return tokens[0] as NonNullable<StateExport["deployment"]["resources"]>[number];
+  return new Map(tokens.map((r) => [r.urn.slice(r.urn.lastIndexOf("::") + 2), r]));
 }
 
-it("an alias moves a dynamic ApiToken to the plugin with no replacement: same token, same secret, nothing minted or revoked", async () => {
-  const p = await openProject("tests/e2e/programs/token", { credentials: "config" });
-  await p.setConfig("scope", "read");
+/** What must not change in a move: the token, its secret (still a secret) and what Utho said of it. */
+const held = (r: StateResource | undefined) => ({
+  id: r?.id,
+  ...Object.fromEntries(
+    ["tokenId", "fingerprint", "name", "scope", "accountId", "token"].map((k) => [k, r?.outputs?.[k]]),
+  ),
+});
+
+it("an alias moves dynamic ApiTokens to the plugin with no replacement: same tokens, same secrets, nothing minted or revoked", async () => {
+  const p = await openProject("tests/e2e/programs/two-accounts");
+  prod = await startEmulator({ accountId: "90001" });
+  await p.setConfig("prodApiKey", prod.rootKey, { secret: true });
+  await p.setConfig("prodBaseUrl", prod.baseUrl);
   await p.pulumi(["up", "--yes", "--skip-preview"]);
-  const listed = p.emulator.listTokens();
-  const before = tokenResource(await p.exportSecrets());
-  expect(before.type).toBe(DYNAMIC_TYPE);
+  const listed = [p.emulator.listTokens(), prod.listTokens()];
+  const before = tokenResources(await p.exportSecrets());
+  expect([...before.values()].map((r) => r.type)).toEqual([DYNAMIC_TYPE, DYNAMIC_TYPE]);
   p.emulator.resetRequests();
+  prod.resetRequests();
 
-  // Without an alias the plugin's resource is a new one: a token minted, the old one revoked.
-  switchToPlugin(p, { alias: false });
-  const unaliased = await p.pulumi(["preview"]);
-  expect(unaliased.stdout).toMatch(/\+\s+utho:index:ApiToken\s+token\s+create/);
-  expect(unaliased.stdout).toMatch(/-\s+pulumi-nodejs:dynamic\/utho:ApiToken\s+token\s+delete/);
+  // Without aliases the plugin's resources are new ones: tokens minted, the old ones revoked.
+  switchProgram(p, "two-accounts-plugin", { dropAliases: true });
+  const unaliased = (await p.pulumi(["preview"])).stdout;
+  for (const name of ["dev-reader", "prod-deployer"]) {
+    expect(unaliased).toMatch(new RegExp(`\\+\\s+${PLUGIN_TYPE}\\s+${name}\\s+create`));
+    expect(unaliased).toMatch(new RegExp(`-\\s+${DYNAMIC_TYPE}\\s+${name}\\s+delete`));
+  }
 
-  // With one (the old URN), nothing changes, in the preview and the up.
-  expect(before.urn).toBe(`urn:pulumi:e2e::e2e-token::${DYNAMIC_TYPE}::token`);
-  switchToPlugin(p, { alias: true });
+  // With them (the old URNs), nothing changes, in the preview and in the up.
+  switchProgram(p, "two-accounts-plugin");
   await p.pulumi(["preview", "--expect-no-changes"]);
   await p.pulumi(["up", "--yes", "--skip-preview"]);
-  const after = tokenResource(await p.exportSecrets());
-  expect(after.type).toBe("utho:index:ApiToken");
-  expect(after.urn).toBe(before.urn.replace(DYNAMIC_TYPE, "utho:index:ApiToken"));
-  expect(after.id).toBe(before.id);
-  for (const output of ["tokenId", "fingerprint", "name", "token"]) {
-    expect(after.outputs?.[output]).toEqual(before.outputs?.[output]);
+  const after = tokenResources(await p.exportSecrets());
+  for (const [name, resource] of before) {
+    const moved = after.get(name);
+    expect(moved?.type).toBe(PLUGIN_TYPE);
+    expect(moved?.urn).toBe(resource.urn.replace(DYNAMIC_TYPE, PLUGIN_TYPE));
+    expect(held(moved)).toEqual(held(resource));
   }
-  // The secret is still one: kept encrypted in the state, shown here only by --show-secrets.
-  expect(after.outputs?.token).toEqual({
+  // The secret is still one: encrypted in the state, shown here only by --show-secrets.
+  expect(after.get("prod-deployer")?.outputs?.token).toEqual({
     "4dabf18193072939515e22adb298388d": expect.any(String),
     plaintext: expect.any(String),
   });
 
-  // The alias may go once every stack has run an up with it.
-  switchToPlugin(p, { alias: false });
+  // Once every stack has moved, the aliases may go; the second account's token may then take
+  // an explicit provider in place of its own connection: an update, which mints nothing.
+  switchProgram(p, "two-accounts-provider");
+  const update = await p.pulumi(["up", "--yes", "--skip-preview"]);
+  expect(update.stdout).toMatch(/prod-deployer updated .*\[diff: -connection~provider\]/);
   await p.pulumi(["preview", "--expect-no-changes"]);
 
-  expect(p.emulator.requests.filter((r) => r.method !== "GET")).toEqual([]);
-  expect(p.emulator.listTokens()).toEqual(listed);
+  const writes = (e: RunningEmulator) => e.requests.filter((r) => r.method !== "GET");
+  expect([writes(p.emulator), writes(prod)]).toEqual([[], []]);
+  expect([p.emulator.listTokens(), prod.listTokens()]).toEqual(listed);
 });
