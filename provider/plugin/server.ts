@@ -27,6 +27,17 @@ type Callback<Res> = (error: grpc.ServiceError | null, response?: Res) => void;
 const toStruct = (values: object) => Struct.fromJavaScript(values as Record<string, never>);
 const fromStruct = (struct: Struct | undefined) => revealProperties(struct?.toJavaScript());
 
+/**
+ * A resource's state as the operations take it: revealed, and without the serialized provider a
+ * token moved from the dynamic type by an alias still carries (docs/migrate.md), which the
+ * next read or update then drops.
+ */
+function stateOf(struct: Struct | undefined) {
+  const revealed = fromStruct(struct);
+  delete revealed.values.__provider;
+  return { ...revealed, values: revealed.values as unknown as ApiTokenOutputs };
+}
+
 /** The resource name in a URN (`urn:pulumi:stack::project::type::name`): an auto-name's stem. */
 const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
@@ -126,7 +137,7 @@ export class UthoProviderService {
   diff(call: Call<proto.DiffRequest>, callback: Callback<proto.DiffResponse>): void {
     answer(callback, () => {
       const request = call.request;
-      const olds = fromStruct(request.getOlds()).values as unknown as ApiTokenOutputs;
+      const olds = stateOf(request.getOlds()).values;
       const news = fromStruct(request.getNews()).values as unknown as CheckedInputs;
       const result = operations.diff(request.getId(), olds, news);
       const changes = result.changes
@@ -156,7 +167,7 @@ export class UthoProviderService {
   read(call: Call<proto.ReadRequest>, callback: Callback<proto.ReadResponse>): void {
     answer(callback, async () => {
       const request = call.request;
-      const props = fromStruct(request.getProperties());
+      const props = stateOf(request.getProperties());
       const response = new proto.ReadResponse();
       if (Object.keys(props.values).length === 0) {
         // An empty id: the engine says the token to import does not exist.
@@ -167,7 +178,7 @@ export class UthoProviderService {
           .setProperties(toStruct(concealProperties(found.props)))
           .setInputs(toStruct(found.inputs));
       }
-      const read = await operations.read(request.getId(), props.values as unknown as ApiTokenOutputs);
+      const read = await operations.read(request.getId(), props.values);
       response.setId(read.id).setProperties(toStruct(concealProperties(read.props, props.secretKeys)));
       const inputs = request.getInputs();
       if (inputs) response.setInputs(inputs);
@@ -178,7 +189,7 @@ export class UthoProviderService {
   update(call: Call<proto.UpdateRequest>, callback: Callback<proto.UpdateResponse>): void {
     answer(callback, async () => {
       const request = call.request;
-      const olds = fromStruct(request.getOlds()).values as unknown as ApiTokenOutputs;
+      const olds = stateOf(request.getOlds()).values;
       const news = fromStruct(request.getNews());
       const updated = await operations.update(request.getId(), olds, news.values as unknown as CheckedInputs);
       return new proto.UpdateResponse().setProperties(toStruct(concealProperties(updated.outs)));
@@ -187,7 +198,7 @@ export class UthoProviderService {
 
   delete(call: Call<proto.DeleteRequest>, callback: Callback<Empty>): void {
     answer(callback, async () => {
-      const props = fromStruct(call.request.getProperties()).values as unknown as ApiTokenOutputs;
+      const props = stateOf(call.request.getProperties()).values;
       await operations.remove(call.request.getId(), props);
       return new Empty();
     });

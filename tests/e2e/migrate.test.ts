@@ -94,6 +94,10 @@ it("an alias moves dynamic ApiTokens to the plugin with no replacement: same tok
   const update = await p.pulumi(["up", "--yes", "--skip-preview"]);
   expect(update.stdout).toMatch(/prod-deployer updated .*\[diff: -connection~provider\]/);
   await p.pulumi(["preview", "--expect-no-changes"]);
+  // The plugin's update left the dynamic provider's closure behind; the unchanged token keeps it.
+  const updated = tokenResources(await p.exportSecrets());
+  expect(updated.get("prod-deployer")?.outputs).not.toHaveProperty("__provider");
+  expect(held(updated.get("prod-deployer"))).toEqual(held(before.get("prod-deployer")));
 
   const writes = (e: RunningEmulator) => e.requests.filter((r) => r.method !== "GET");
   expect([writes(p.emulator), writes(prod)]).toEqual([[], []]);
