@@ -13,11 +13,13 @@ import { installIntoProject } from "../scripts/pack";
 import { PROCESS_KINDS, type Usage, watchProcesses } from "./process-usage";
 import { type ProfileSummary, summarizeProfiles } from "./profile";
 
-export type Subject = "floor" | "tokens";
+/** The engine floor, the dynamic `ApiToken`, and the same tokens served by the `utho` plugin. */
+export type Subject = "floor" | "tokens" | "plugin";
 
 const PROGRAMS: Record<Subject, string> = {
   floor: "bench/programs/floor",
   tokens: "tests/e2e/programs/many",
+  plugin: "bench/programs/plugin",
 };
 
 export interface Measured {
@@ -94,7 +96,7 @@ export async function runCase(
       recursive: true,
     });
   }
-  const emulator = subject === "tokens" ? await startEmulator({ latencyMs }) : undefined;
+  const emulator = subject === "floor" ? undefined : await startEmulator({ latencyMs });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...offlineEnv(path.join(dir, ".state"), "bench-passphrase"),

@@ -12,7 +12,8 @@ import { readdirSync, readFileSync } from "node:fs";
  * script itself, not the short `node -e "require.resolve(...)"` that first looks it up.
  */
 export const PROCESS_KINDS = {
-  "provider host": /node \S*@pulumi\/pulumi\/cmd\/dynamic-provider/,
+  // The dynamic-provider host, or the utho plugin (its bin script execs node on this file).
+  "provider host": /node \S*(@pulumi\/pulumi\/cmd\/dynamic-provider|dist\/provider\/plugin\/main\.js)/,
   engine: /bin\/pulumi (up|refresh|destroy|preview)\b/,
   "language host": /pulumi-language-nodejs/,
   program: /node \S*@pulumi\/pulumi\/cmd\/run/,

@@ -10,6 +10,8 @@ export interface CaseResult {
   latencyMs: number;
   floor: Map<string, Measured>;
   tokens: Map<string, Measured>;
+  /** The same tokens through the `utho` provider plugin, at the sizes it ran. */
+  plugin?: Map<string, Measured>;
 }
 
 /** The runs compared with the floor (the others are the tokens' alone). */
@@ -22,8 +24,12 @@ function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-export function ratio(result: CaseResult, run: string): number | undefined {
-  const ours = result.tokens.get(run)?.seconds;
+export function ratio(
+  result: CaseResult,
+  run: string,
+  subject: "tokens" | "plugin" = "tokens",
+): number | undefined {
+  const ours = result[subject]?.get(run)?.seconds;
   const floor = result.floor.get(run)?.seconds;
   return ours === undefined || floor === undefined ? undefined : ours / floor;
 }
@@ -47,6 +53,33 @@ export function timeTable(results: CaseResult[]): string {
     `**${fixed(ratio(r, run) ?? Number.NaN, 2)}**`,
   ]);
   return markdownTable([...CASE_COLUMNS, "floor s", "ours s", "ours / floor"], rows);
+}
+
+/** Floor, dynamic and plugin side by side, for the cases the plugin ran in. */
+export function pluginTable(results: CaseResult[]): string {
+  const rows = comparedRows(
+    results.filter((r) => r.plugin),
+    (r, run) => [
+      fixed(r.floor.get(run)?.seconds ?? Number.NaN, 2),
+      fixed(r.tokens.get(run)?.seconds ?? Number.NaN, 2),
+      fixed(r.plugin?.get(run)?.seconds ?? Number.NaN, 2),
+      fixed(ratio(r, run) ?? Number.NaN, 2),
+      `**${fixed(ratio(r, run, "plugin") ?? Number.NaN, 2)}**`,
+      String(r.plugin?.get(run)?.requests["GET api"] ?? 0),
+    ],
+  );
+  return markdownTable(
+    [
+      ...CASE_COLUMNS,
+      "floor s",
+      "dynamic s",
+      "plugin s",
+      "dynamic / floor",
+      "plugin / floor",
+      "plugin GET api",
+    ],
+    rows,
+  );
 }
 
 export function requestTable(results: CaseResult[]): string {

@@ -10,6 +10,7 @@
  *   npm run bench -- --sizes 10,100 --latencies 0  # a quicker look
  *   npm run bench -- --sizes 10 --profile-size 1000 # where the time goes at N = 1000
  *   npm run bench -- --sizes 100,1000 --latent-sizes 100 # latency 50 ms at N = 100 only
+ *   npm run bench -- --sizes 100 --plugin-sizes 100 # the utho plugin beside (the default: N = 100)
  *
  * Below N = 1000 each case runs --repeat times (floor and tokens alternating) and the median is
  * reported; the N = 1000 cases run once, as they take minutes. Then one more round at
@@ -29,6 +30,7 @@ import {
   COMPARED,
   cpuTable,
   memoryTable,
+  pluginTable,
   profileTable,
   ratio,
   ratioChart,
@@ -90,11 +92,14 @@ async function main(): Promise<void> {
       "profile-size": { type: "string", default: "100" },
       /** The sizes at which a latency above 0 runs too. @default every size */
       "latent-sizes": { type: "string" },
+      /** The sizes at which the plugin's tokens run beside the dynamic ones (none: ""). */
+      "plugin-sizes": { type: "string", default: "100" },
     },
   });
   const sizes = numbers(values.sizes);
   const allLatencies = numbers(values.latencies);
   const latentSizes = values["latent-sizes"] === undefined ? sizes : numbers(values["latent-sizes"]);
+  const pluginSizes = numbers(values["plugin-sizes"]);
   const pulumiBinary = provisionPulumi();
   const header = environment(pulumiBinary, Math.max(1, Number(values.repeat) || 1));
   const results: CaseResult[] = [];
@@ -103,6 +108,7 @@ async function main(): Promise<void> {
     const latencies = allLatencies.filter((latency) => latency === 0 || latentSizes.includes(count));
     const floors: Map<string, Measured>[] = [];
     const tokens = new Map<number, Map<string, Measured>[]>(latencies.map((latency) => [latency, []]));
+    const plugin = new Map<number, Map<string, Measured>[]>(latencies.map((latency) => [latency, []]));
     for (let round = 1; round <= repeat; round++) {
       process.stderr.write(`[bench] N=${count}, round ${round} of ${repeat}: engine floor\n`);
       floors.push(await runCase(pulumiBinary, "floor", count, 0, FLOOR_STEPS));
@@ -111,15 +117,29 @@ async function main(): Promise<void> {
           `[bench] N=${count}, round ${round} of ${repeat}: tokens, latency ${latencyMs} ms\n`,
         );
         tokens.get(latencyMs)?.push(await runCase(pulumiBinary, "tokens", count, latencyMs, TOKEN_STEPS));
+        if (!pluginSizes.includes(count)) continue;
+        process.stderr.write(
+          `[bench] N=${count}, round ${round} of ${repeat}: plugin tokens, latency ${latencyMs} ms\n`,
+        );
+        plugin.get(latencyMs)?.push(await runCase(pulumiBinary, "plugin", count, latencyMs, TOKEN_STEPS));
       }
     }
     const floor = combine(floors);
     for (const latencyMs of latencies) {
-      const result = { count, latencyMs, floor, tokens: combine(tokens.get(latencyMs) ?? []) };
+      const pluginRuns = plugin.get(latencyMs) ?? [];
+      const result = {
+        count,
+        latencyMs,
+        floor,
+        tokens: combine(tokens.get(latencyMs) ?? []),
+        ...(pluginRuns.length > 0 ? { plugin: combine(pluginRuns) } : {}),
+      };
       results.push(result);
-      const summary = COMPARED.map((run) => [run, (ratio(result, run) ?? Number.NaN).toFixed(2)]);
+      const ratios = (run: string) => [ratio(result, run), ratio(result, run, "plugin")];
+      const summary = COMPARED.map((run) => [run, ...ratios(run).map((r) => (r ?? Number.NaN).toFixed(2))]);
+      const header = ["run", "ours / floor", "plugin / floor"];
       process.stdout.write(
-        `\nN=${count}, latency ${latencyMs} ms\n${formatTable([["run", "ours / floor"], ...summary], { alignRight: [1] })}\n`,
+        `\nN=${count}, latency ${latencyMs} ms\n${formatTable([header, ...summary], { alignRight: [1, 2] })}\n`,
       );
     }
   }
@@ -156,6 +176,16 @@ async function main(): Promise<void> {
     "",
     timeTable(results),
     "",
+    ...(results.some((r) => r.plugin)
+      ? [
+          "## The plugin beside the dynamic provider",
+          "",
+          "The same program with the `utho` provider plugin's `ApiToken` (bench/programs/plugin, `utho-pulumi-tokens/plugin`): no serialized closure in the state, a provider process of its own.",
+          "",
+          pluginTable(results),
+          "",
+        ]
+      : []),
     "## Requests (ours), counted by the emulator",
     "",
     requestTable(results),
