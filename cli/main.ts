@@ -19,6 +19,7 @@ import { accountFor } from "./account";
 import { type AuditedStack, auditAccount, FAIL_ON, type FailOn, failures, formatAudit } from "./audit";
 import { fileBackendRoot, removeSidecars, tornSidecars } from "./backend";
 import { EXIT, exitCodeOf, messageOf } from "./exit";
+import { pluginCommand } from "./plugin";
 import type { PulumiCli } from "./pulumi";
 import {
   applyReconcile,
@@ -46,6 +47,11 @@ Commands:
       manage it (from the stacks given; default the current one), or "unmanaged".
       --fail-on makes the exit code 1 when any token is unmanaged, stale, or an unmanaged Write
       token.
+  plugin install | plugin path
+      install: puts the \`utho\` resource provider plugin of this package's version into Pulumi's
+      plugin cache ($PULUMI_HOME/plugins, default ~/.pulumi/plugins), so that a program in any
+      language finds it with no path; again after moving or reinstalling the package. path:
+      prints the package's bin folder, for \`plugins.providers[].path\` in a Pulumi.yaml instead.
 
 --stack and --fail-on may be repeated, or take a comma-separated list. The state is read with
 its secrets encrypted: audit needs no passphrase unless utho:apiKey is a secret of the config.
@@ -325,7 +331,11 @@ async function audit(args: string[], ctx: RunContext): Promise<number> {
   return failed.length > 0 ? EXIT.findings : EXIT.ok;
 }
 
-const COMMANDS: Record<string, (args: string[], ctx: RunContext) => Promise<number>> = { reconcile, audit };
+const COMMANDS: Record<string, (args: string[], ctx: RunContext) => Promise<number>> = {
+  reconcile,
+  audit,
+  plugin: async (args, ctx) => pluginCommand(args, ctx.stdout),
+};
 
 /**
  * Runs a command line; every failure becomes one line on stderr and its exit code. The secrets
