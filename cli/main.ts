@@ -6,7 +6,9 @@
  * itself into memory. Otherwise neither decrypts the state (it is exported with its secrets
  * encrypted), but for what reconcile needs to find a token an interrupted operation may have
  * minted (a create, an update that rotates in place) of a resource with its own `connection`:
- * that connection, read into memory only (`PulumiProject.pendingConnections`). No secret is ever
+ * that connection, read into memory only (`PulumiProject.pendingConnections`), and, for a token
+ * of the `utho` provider plugin, its provider's `apiKey` (`PulumiProject.providerSettings`),
+ * which stands where the stack's config does for a dynamic token. No secret is ever
  * printed: every line passes through the run's redaction, which knows every secret it read.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -15,7 +17,7 @@ import { parseDuration } from "../provider/duration";
 import { UthoConfigError } from "../sdk/errors";
 import { SecretRedactor } from "../sdk/redact";
 import { SDK_VERSION } from "../sdk/version";
-import { accountFor } from "./account";
+import { accountFor, auditCredentials } from "./account";
 import { type AuditedStack, auditAccount, FAIL_ON, type FailOn, failures, formatAudit } from "./audit";
 import { fileBackendRoot, removeSidecars, tornSidecars } from "./backend";
 import { EXIT, exitCodeOf, messageOf } from "./exit";
@@ -29,7 +31,7 @@ import {
   type ReconcileResult,
 } from "./reconcile";
 import { PulumiProject } from "./stack";
-import { tokensInState } from "./state";
+import { type Deployment, tokensInState } from "./state";
 
 export const USAGE = `Usage: utho-tokens <command> [options]   (run it in a Pulumi project's directory)
 
@@ -247,6 +249,7 @@ async function reconcileStack(
   const plan = await planReconcile(await project.exportState(stack), {
     credentials: () => project.credentials(stack),
     connections: () => project.pendingConnections(stack),
+    providers: () => project.providerSettings(stack),
   });
   // The clients of the accounts the plan looked in are closed once it is carried out (or not).
   const clients = new Set(plan.operations.flatMap((op) => (op.account ? [op.account.client] : [])));
@@ -313,10 +316,14 @@ async function audit(args: string[], ctx: RunContext): Promise<number> {
   const project = PulumiProject.open(ctx.cwd, ctx.pulumi, ctx.secrets);
   const names = await resolveStacks(project, listFlag("stack", values.stack));
   const stacks: AuditedStack[] = [];
+  const deployments: Deployment[] = [];
   for (const name of names) {
-    stacks.push({ name, tokens: tokensInState((await project.exportState(name)).deployment) });
+    const { deployment } = await project.exportState(name);
+    deployments.push(deployment);
+    stacks.push({ name, tokens: tokensInState(deployment) });
   }
-  const { client } = accountFor(await project.credentials(names[0] as string));
+  const first = names[0] as string;
+  const { client } = accountFor(await auditCredentials(project, first, deployments[0] as Deployment));
   const [user, listing] = await Promise.all([client.account.info(), client.apiTokens.list()]).finally(() =>
     client.close(),
   );
