@@ -5,8 +5,12 @@
  * ignored, automatic downloads off). A run killed while it mints leaves tokens no state holds:
  * `audit` shows them unmanaged and `reconcile` revokes them, both finding the account through
  * the tokens' explicit provider, whose key is a secret of the state, for the stack's config and
- * the environment hold none.
+ * the environment hold none. Then the cache is emptied and the project names the folder
+ * `utho-tokens plugin path` prints (`plugins.providers[].path`) instead.
  */
+import { appendFileSync, rmSync } from "node:fs";
+import path from "node:path";
+import { SDK_VERSION } from "../../sdk/version";
 import { checkpoint } from "../support/checkpoint";
 import { killAfter, recover, UP } from "../support/crash";
 import { useProjects } from "../support/e2e";
@@ -28,9 +32,8 @@ it("installs the plugin into the cache; audit and reconcile find a killed run's 
   await p.setConfig("accountUrl", p.emulator.baseUrl);
 
   const install = await p.uthoTokens(["plugin", "install"]);
-  expect(install.stdout).toMatch(
-    /^Installed the utho plugin \d+\.\d+\.\d+\S* in \S+\/\.pulumi-home\/plugins\/resource-utho-v\d\S*\n$/,
-  );
+  const installed = path.join(p.dir, ".state/.pulumi-home/plugins", `resource-utho-v${SDK_VERSION}`);
+  expect(install.stdout).toBe(`Installed the utho plugin ${SDK_VERSION} in ${installed}\n`);
 
   await killAfter(p, UP, { run: "up", method: "POST", after: 1, parallel: 4 });
   const killed = await checkpoint(p.emulator, [p]);
@@ -63,4 +66,15 @@ it("installs the plugin into the cache; audit and reconcile find a killed run's 
     lost: [],
     held: 4,
   });
+
+  // The other way to the plugin: the folder `plugin path` prints, named in Pulumi.yaml, with
+  // the cache emptied.
+  rmSync(installed, { recursive: true });
+  const bin = (await p.uthoTokens(["plugin", "path"])).stdout.trim();
+  expect(bin).toBe(path.join(p.dir, "node_modules/utho-pulumi-tokens/bin"));
+  appendFileSync(
+    path.join(p.dir, "Pulumi.yaml"),
+    `plugins:\n  providers:\n    - name: utho\n      path: ${bin}\n`,
+  );
+  await p.pulumi(["preview", "--expect-no-changes"]);
 });
