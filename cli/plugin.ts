@@ -19,7 +19,7 @@
  * `.partial` file removed last.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
+import { homedir, userInfo } from "node:os";
 import path from "node:path";
 import { UthoConfigError } from "../sdk/errors";
 import { SDK_VERSION } from "../sdk/version";
@@ -56,10 +56,18 @@ function pluginMain(root: string): string {
 
 /**
  * Pulumi's home as the engine resolves it: `PULUMI_HOME`, else `.pulumi` in the user's home
- * directory from the user database (Go's `user.Current()`), which `$HOME` does not override.
+ * directory from the user database (Go's `user.Current()`), which `$HOME` does not override;
+ * `$HOME` only for a user the database does not know (a container's arbitrary uid), as in Go.
  */
 export function pulumiHome(env: NodeJS.ProcessEnv = process.env): string {
-  return env.PULUMI_HOME || path.join(userInfo().homedir, ".pulumi");
+  if (env.PULUMI_HOME) return env.PULUMI_HOME;
+  let home: string;
+  try {
+    home = userInfo().homedir;
+  } catch {
+    home = homedir();
+  }
+  return path.join(home, ".pulumi");
 }
 
 /** The cache folder of this version's plugin. */
