@@ -170,14 +170,19 @@ export async function planReconcile(
   const providers = creates.some((op) => op.provider?.encrypted) ? await sources.providers() : new Map();
   // A create with its own connection, or a provider, that cannot be read must not be looked for
   // with other credentials: that other account would say "none was minted" of a live token.
-  const unreadable = new Set<InterruptedOperation>();
+  // What could not be read, by operation.
+  const unreadable = new Map<InterruptedOperation, string>();
   for (const op of creates) {
     const connection = op.connection ?? connections.get(pendingKey(op.operation, op.urn));
     // A plugin token's account is its provider's, as a dynamic one's is the stack config's.
     const { provider } = op;
     const settings = provider?.encrypted ? providers.get(provider.urn) : (provider?.settings ?? credentials);
-    if ((op.connectionEncrypted && connection === undefined) || settings === undefined) {
-      unreadable.add(op);
+    if (op.connectionEncrypted && connection === undefined) {
+      unreadable.set(op, "its resource's own connection");
+      continue;
+    }
+    if (settings === undefined) {
+      unreadable.set(op, `its provider ${provider?.urn}`);
       continue;
     }
     const account = accountFor(settings, connection);
@@ -192,15 +197,15 @@ export async function planReconcile(
     for (const op of operations) candidates.set(op, { account, tokens });
   }
   const operations = ours.map((op): PlannedOperation => {
-    if (unreadable.has(op)) {
+    const unread = unreadable.get(op);
+    if (unread !== undefined) {
       return {
         operation: op,
         revoke: [],
         leftAlone: [],
         verdict:
-          `token "${op.wanted?.name}" (${op.wanted?.scope}): ${op.connectionEncrypted ? "its resource's own connection" : `its provider ${op.provider?.urn}`} ` +
-          "could not be read, so its account was not searched; look there for a token of that name that no stack " +
-          "holds, and revoke it",
+          `token "${op.wanted?.name}" (${op.wanted?.scope}): ${unread} could not be read, so its account was not ` +
+          "searched; look there for a token of that name that no stack holds, and revoke it",
         needsPerson: true,
       };
     }

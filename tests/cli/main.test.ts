@@ -304,6 +304,39 @@ describe("reconcile", () => {
     expect(result.stdout).not.toContain(em.rootKey);
   });
 
+  it("does not look for a plugin token whose provider it cannot read in another account: a person looks (exit 1)", async () => {
+    const em = emulator.current;
+    const fake = fakePulumi(em.rootKey, em.baseUrl);
+    const stray = em.createTokenOutOfBand("ci-0a1b2c3d4e5f6a7b", "write").id;
+    const provider = "urn:pulumi:dev::tokens::pulumi:providers:utho::account";
+    // A state without the provider resource the pending create names.
+    const state: Exported = {
+      version: 3,
+      deployment: {
+        resources: [],
+        pending_operations: [
+          {
+            resource: {
+              urn: "urn:pulumi:dev::tokens::utho:index:ApiToken::ci",
+              type: "utho:index:ApiToken",
+              provider: `${provider}::p1`,
+              inputs: { name: "ci-0a1b2c3d4e5f6a7b", scope: "write", autoNamed: true },
+            },
+            type: "creating",
+          },
+        ],
+      },
+    };
+    fake.stacks.set("organization/tokens/dev", state);
+    fake.decrypted = new Map([["organization/tokens/dev", state]]);
+    const result = await run(["reconcile", "--stack", "dev"], fake);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `its provider ${provider} could not be read, so its account was not searched`,
+    );
+    expect(em.listTokens().map((t) => t.id)).toContain(stray);
+  });
+
   it("refuses while a run holds the lock (exit 3): nothing revoked, nothing left in the temp folder", async () => {
     const { fake, tokens, live } = twoStacks();
     fake.beforeProbe = (stack) => {
