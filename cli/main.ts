@@ -6,7 +6,9 @@
  * itself into memory. Otherwise neither decrypts the state (it is exported with its secrets
  * encrypted), but for what reconcile needs to find a token an interrupted operation may have
  * minted (a create, an update that rotates in place) of a resource with its own `connection`:
- * that connection, read into memory only (`PulumiProject.pendingConnections`). No secret is ever
+ * that connection, read into memory only (`PulumiProject.pendingConnections`), and, for a token
+ * of the `utho` provider plugin, its provider's `apiKey` (`PulumiProject.providerSettings`),
+ * which stands where the stack's config does for a dynamic token. No secret is ever
  * printed: every line passes through the run's redaction, which knows every secret it read.
  */
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -15,10 +17,11 @@ import { parseDuration } from "../provider/duration";
 import { UthoConfigError } from "../sdk/errors";
 import { SecretRedactor } from "../sdk/redact";
 import { SDK_VERSION } from "../sdk/version";
-import { accountFor } from "./account";
+import { accountFor, auditCredentials } from "./account";
 import { type AuditedStack, auditAccount, FAIL_ON, type FailOn, failures, formatAudit } from "./audit";
 import { fileBackendRoot, removeSidecars, tornSidecars } from "./backend";
 import { EXIT, exitCodeOf, messageOf } from "./exit";
+import { pluginCommand } from "./plugin";
 import type { PulumiCli } from "./pulumi";
 import {
   applyReconcile,
@@ -28,7 +31,7 @@ import {
   type ReconcileResult,
 } from "./reconcile";
 import { PulumiProject } from "./stack";
-import { tokensInState } from "./state";
+import { type Deployment, tokensInState } from "./state";
 
 export const USAGE = `Usage: utho-tokens <command> [options]   (run it in a Pulumi project's directory)
 
@@ -46,6 +49,11 @@ Commands:
       manage it (from the stacks given; default the current one), or "unmanaged".
       --fail-on makes the exit code 1 when any token is unmanaged, stale, or an unmanaged Write
       token.
+  plugin install | plugin path
+      install: puts the \`utho\` resource provider plugin of this package's version into Pulumi's
+      plugin cache ($PULUMI_HOME/plugins, default ~/.pulumi/plugins), so that a program in any
+      language finds it with no path; again after moving or reinstalling the package. path:
+      prints the package's bin folder, for \`plugins.providers[].path\` in a Pulumi.yaml instead.
 
 --stack and --fail-on may be repeated, or take a comma-separated list. The state is read with
 its secrets encrypted: audit needs no passphrase unless utho:apiKey is a secret of the config.
@@ -241,6 +249,7 @@ async function reconcileStack(
   const plan = await planReconcile(await project.exportState(stack), {
     credentials: () => project.credentials(stack),
     connections: () => project.pendingConnections(stack),
+    providers: () => project.providerSettings(stack),
   });
   // The clients of the accounts the plan looked in are closed once it is carried out (or not).
   const clients = new Set(plan.operations.flatMap((op) => (op.account ? [op.account.client] : [])));
@@ -307,10 +316,14 @@ async function audit(args: string[], ctx: RunContext): Promise<number> {
   const project = PulumiProject.open(ctx.cwd, ctx.pulumi, ctx.secrets);
   const names = await resolveStacks(project, listFlag("stack", values.stack));
   const stacks: AuditedStack[] = [];
+  const deployments: Deployment[] = [];
   for (const name of names) {
-    stacks.push({ name, tokens: tokensInState((await project.exportState(name)).deployment) });
+    const { deployment } = await project.exportState(name);
+    deployments.push(deployment);
+    stacks.push({ name, tokens: tokensInState(deployment) });
   }
-  const { client } = accountFor(await project.credentials(names[0] as string));
+  const first = names[0] as string;
+  const { client } = accountFor(await auditCredentials(project, first, deployments[0] as Deployment));
   const [user, listing] = await Promise.all([client.account.info(), client.apiTokens.list()]).finally(() =>
     client.close(),
   );
@@ -325,7 +338,11 @@ async function audit(args: string[], ctx: RunContext): Promise<number> {
   return failed.length > 0 ? EXIT.findings : EXIT.ok;
 }
 
-const COMMANDS: Record<string, (args: string[], ctx: RunContext) => Promise<number>> = { reconcile, audit };
+const COMMANDS: Record<string, (args: string[], ctx: RunContext) => Promise<number>> = {
+  reconcile,
+  audit,
+  plugin: async (args, ctx) => pluginCommand(args, ctx.stdout),
+};
 
 /**
  * Runs a command line; every failure becomes one line on stderr and its exit code. The secrets

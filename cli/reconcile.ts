@@ -142,12 +142,14 @@ const OTHER_VERDICTS: Record<string, string> = {
 
 /**
  * What a plan may need beyond the state, asked for only when it does: the stack's credentials
- * (when something may have been minted), and the resources' own `connection`s, which the state
- * keeps encrypted (when such a resource may have minted).
+ * (when a dynamic token may have been minted), the resources' own `connection`s and the plugin
+ * providers' `apiKey`s, which the state keeps encrypted (when such a resource may have minted).
  */
 export interface PlanSources {
   credentials(): Promise<StackCredentials>;
   connections(): Promise<Map<string, Connection>>;
+  /** The `utho` plugin's provider resources' settings, by URN, their `apiKey` in clear. */
+  providers(): Promise<Map<string, Connection>>;
 }
 
 /** Looks at the stack's state and the accounts it touches; changes nothing. */
@@ -163,18 +165,27 @@ export async function planReconcile(
     (op.operation === "creating" || op.wanted !== undefined) && !op.adopting;
   const creates = ours.filter((op) => mints(op) && op.wanted);
   const accounts = new Map<string, { account: Account; operations: InterruptedOperation[] }>();
-  const credentials = creates.length > 0 ? await sources.credentials() : {};
+  const credentials = creates.some((op) => !op.provider) ? await sources.credentials() : {};
   const connections = creates.some((op) => op.connectionEncrypted) ? await sources.connections() : new Map();
-  // A create with its own connection that cannot be read must not be looked for with the
-  // stack's credentials: that other account would say "none was minted" of a live token.
-  const unreadable = new Set<InterruptedOperation>();
+  const providers = creates.some((op) => op.provider?.encrypted) ? await sources.providers() : new Map();
+  // A create with its own connection, or a provider, that cannot be read must not be looked for
+  // with other credentials: that other account would say "none was minted" of a live token.
+  // What could not be read, by operation.
+  const unreadable = new Map<InterruptedOperation, string>();
   for (const op of creates) {
     const connection = op.connection ?? connections.get(pendingKey(op.operation, op.urn));
+    // A plugin token's account is its provider's, as a dynamic one's is the stack config's.
+    const { provider } = op;
+    const settings = provider?.encrypted ? providers.get(provider.urn) : (provider?.settings ?? credentials);
     if (op.connectionEncrypted && connection === undefined) {
-      unreadable.add(op);
+      unreadable.set(op, "its resource's own connection");
       continue;
     }
-    const account = accountFor(credentials, connection);
+    if (settings === undefined) {
+      unreadable.set(op, `its provider ${provider?.urn}`);
+      continue;
+    }
+    const account = accountFor(settings, connection);
     const entry = accounts.get(account.key) ?? { account, operations: [] };
     entry.operations.push(op);
     accounts.set(account.key, entry);
@@ -186,14 +197,15 @@ export async function planReconcile(
     for (const op of operations) candidates.set(op, { account, tokens });
   }
   const operations = ours.map((op): PlannedOperation => {
-    if (unreadable.has(op)) {
+    const unread = unreadable.get(op);
+    if (unread !== undefined) {
       return {
         operation: op,
         revoke: [],
         leftAlone: [],
         verdict:
-          `token "${op.wanted?.name}" (${op.wanted?.scope}): its resource's own connection could not be read, so ` +
-          "its account was not searched; look there for a token of that name that no stack holds, and revoke it",
+          `token "${op.wanted?.name}" (${op.wanted?.scope}): ${unread} could not be read, so its account was not ` +
+          "searched; look there for a token of that name that no stack holds, and revoke it",
         needsPerson: true,
       };
     }

@@ -19,6 +19,7 @@ import {
   type Deployment,
   deploymentSchema,
   lockProbeTarget,
+  providersOfState,
   registerStateSecrets,
 } from "./state";
 
@@ -74,6 +75,8 @@ export class PulumiProject implements StateStore {
     /** The secrets read from the stacks (a `utho:apiKey`, a pending resource's connection), for redaction. */
     readonly secrets: SecretRedactor,
   ) {}
+
+  private readonly secretStates = new Map<string, Promise<Record<string, unknown>>>();
 
   /** The project in `dir`: it must hold a Pulumi.yaml. */
   static open(dir: string, cli: PulumiCli = pulumiIn(dir), secrets = new SecretRedactor()): PulumiProject {
@@ -189,16 +192,35 @@ export class PulumiProject implements StateStore {
 
   /**
    * The `connection` inputs of the resources with pending operations, which the state keeps
-   * encrypted. The one read of the state with its secrets: into memory (a pipe), never to disk;
-   * every secret of it is added to `secrets`, and only the connections are kept.
+   * encrypted. Read from {@link secretState}; only the connections are kept.
    */
   async pendingConnections(stack: string): Promise<Map<string, Connection>> {
-    const exported = parseJson(
-      await this.cli.run(["stack", "export", "--show-secrets", "--stack", stack], { stack }),
-      exportSchema,
-      "pulumi stack export",
-    );
-    registerStateSecrets(exported.deployment, (secret) => this.secrets.add(secret));
-    return connectionsOfPending(exported.deployment);
+    return connectionsOfPending(await this.secretState(stack));
+  }
+
+  /**
+   * The settings (`apiKey`, `baseUrl`) of the `utho` plugin's provider resources, by URN: their
+   * `apiKey` is a secret of the state. Read from {@link secretState}; only the settings are kept.
+   */
+  async providerSettings(stack: string): Promise<Map<string, Connection>> {
+    return providersOfState(await this.secretState(stack));
+  }
+
+  /**
+   * The one read of the state with its secrets: into memory (a pipe), never to disk, once per
+   * stack and command; every secret of it is added to `secrets`.
+   */
+  private secretState(stack: string): Promise<Record<string, unknown>> {
+    const known = this.secretStates.get(stack);
+    if (known) return known;
+    const read = this.cli
+      .run(["stack", "export", "--show-secrets", "--stack", stack], { stack })
+      .then((out) => {
+        const exported = parseJson(out, exportSchema, "pulumi stack export");
+        registerStateSecrets(exported.deployment, (secret) => this.secrets.add(secret));
+        return exported.deployment;
+      });
+    this.secretStates.set(stack, read);
+    return read;
   }
 }

@@ -11,6 +11,13 @@ import { tokenScopeSchema } from "../sdk/rules";
 /** The type `ApiToken` registers, and the one 0.1.x registered (a plain dynamic resource). */
 export const API_TOKEN_TYPE = "pulumi-nodejs:dynamic/utho:ApiToken";
 const LEGACY_DYNAMIC_TYPE = "pulumi-nodejs:dynamic:Resource";
+/**
+ * The same token as a resource of the `utho` provider plugin, and that plugin's provider
+ * resources: a plugin token's account is its provider's `apiKey` and `baseUrl` (else the
+ * environment's), where a dynamic one's is the stack's `utho:` config.
+ */
+export const PLUGIN_TOKEN_TYPE = "utho:index:ApiToken";
+const PLUGIN_PROVIDER_TYPE = "pulumi:providers:utho";
 /** A 0.1.x resource is ours when its serialized provider loads this package's provider. */
 const OUR_PROVIDER = /utho-pulumi-tokens|dist\/provider\/(operations|host)/;
 
@@ -26,6 +33,8 @@ const resourceSchema = z
     id: z.string().optional(),
     inputs: propertiesSchema.optional(),
     outputs: propertiesSchema.optional(),
+    /** A plugin resource's provider: the provider resource's URN and id, joined by `::`. */
+    provider: z.string().optional(),
   })
   .loose();
 
@@ -95,7 +104,7 @@ const heldIdsSchema = z
 export const resourceName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
 
 function isApiToken(resource: StateResource): boolean {
-  if (resource.type === API_TOKEN_TYPE) return true;
+  if (resource.type === API_TOKEN_TYPE || resource.type === PLUGIN_TOKEN_TYPE) return true;
   if (resource.type !== LEGACY_DYNAMIC_TYPE) return false;
   const provider = resource.inputs?.__provider ?? resource.outputs?.__provider;
   return typeof provider === "string" && OUR_PROVIDER.test(provider);
@@ -159,9 +168,64 @@ export interface InterruptedOperation {
   connectionEncrypted?: boolean;
   /** A create that adopts an existing token: it mints nothing. */
   adopting?: boolean;
+  /** A plugin token's provider, whose settings stand where the stack's config does for a dynamic one. */
+  provider?: PluginProvider;
+}
+
+/**
+ * A `pulumi:providers:utho` resource: its URN and its settings (`apiKey`, `baseUrl`) as the state
+ * shows them. `encrypted`: its `apiKey` is a secret, or it is not in the state, so `settings` may
+ * lack what {@link providersOfState} reads from the state exported with its secrets.
+ */
+export interface PluginProvider {
+  urn: string;
+  settings: Connection;
+  encrypted: boolean;
 }
 
 const connectionSchema = z.object({ apiKey: z.string().optional(), baseUrl: z.string().optional() });
+
+/** The settings of every plugin provider resource of a deployment, by URN, as far as they are in clear. */
+function pluginProviders(deployment: Deployment): Map<string, PluginProvider> {
+  const providers = new Map<string, PluginProvider>();
+  for (const resource of deployment.resources ?? []) {
+    if (resource.type !== PLUGIN_PROVIDER_TYPE) continue;
+    const settings = connectionSchema.safeParse(unwrapSecrets(resource.inputs ?? {}));
+    const clear = settings.success ? settings.data : {};
+    const encrypted = resource.inputs?.apiKey !== undefined && clear.apiKey === undefined;
+    providers.set(resource.urn, { urn: resource.urn, settings: clear, encrypted });
+  }
+  return providers;
+}
+
+/** A plugin token's provider, from its reference (`<urn>::<id>`); a dynamic token has none. */
+function providerOf(
+  resource: StateResource,
+  providers: Map<string, PluginProvider>,
+): PluginProvider | undefined {
+  if (resource.type !== PLUGIN_TOKEN_TYPE || !resource.provider) return undefined;
+  const urn = resource.provider.slice(0, resource.provider.lastIndexOf("::"));
+  return providers.get(urn) ?? { urn, settings: {}, encrypted: true };
+}
+
+/** The providers of the stack's plugin tokens, pending ones included, each once. */
+export function providersInUse(deployment: Deployment): PluginProvider[] {
+  const providers = pluginProviders(deployment);
+  const used = new Map<string, PluginProvider>();
+  const pending = (deployment.pending_operations ?? []).map((op) => op.resource);
+  for (const resource of [...(deployment.resources ?? []), ...pending]) {
+    const provider = providerOf(resource, providers);
+    if (provider) used.set(provider.urn, provider);
+  }
+  return [...used.values()];
+}
+
+/** The settings of the plugin's provider resources, by URN, from a deployment exported with its secrets. */
+export function providersOfState(raw: Record<string, unknown>): Map<string, Connection> {
+  const parsed = deploymentSchema.safeParse(raw);
+  if (!parsed.success) return new Map();
+  return new Map([...pluginProviders(parsed.data)].map(([urn, provider]) => [urn, provider.settings]));
+}
 
 /**
  * Whether an interrupted operation may have minted a token: a create, or an update of a
@@ -177,6 +241,7 @@ export function interruptedOperations(deployment: Deployment): {
 } {
   const ours: InterruptedOperation[] = [];
   const others: PendingOperation[] = [];
+  const providers = pluginProviders(deployment);
   for (const pending of deployment.pending_operations ?? []) {
     if (!isApiToken(pending.resource)) {
       others.push(pending);
@@ -186,12 +251,14 @@ export function interruptedOperations(deployment: Deployment): {
     const inputs = tokenPropertiesSchema.safeParse(raw);
     const connection = connectionSchema.safeParse(raw?.connection);
     const encrypted = !connection.success && pending.resource.inputs?.connection !== undefined;
+    const provider = providerOf(pending.resource, providers);
     ours.push({
       urn: pending.resource.urn,
       operation: pending.type,
       ...(connection.success ? { connection: connection.data } : {}),
       ...(encrypted ? { connectionEncrypted: true } : {}),
       ...(raw?.adopt === undefined ? {} : { adopting: true }),
+      ...(provider ? { provider } : {}),
       ...(inputs.success && mayMint(pending.type, inputs.data.overlap)
         ? {
             wanted: {

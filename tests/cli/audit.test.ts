@@ -1,5 +1,7 @@
-/** `utho-tokens audit`'s findings, from a listing and the tokens stacks hold. */
+/** `utho-tokens audit`'s findings, from a listing and the tokens stacks hold; and the account it lists. */
+import { auditCredentials } from "../../cli/account";
 import { auditAccount, failures, formatAudit } from "../../cli/audit";
+import { deploymentSchema } from "../../cli/state";
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -86,6 +88,61 @@ describe("formatAudit", () => {
     ]);
     expect(text).toContain(
       "4 tokens in Utho account 41250: 2 managed by dev, prod, 2 unmanaged (1 Write), 2 older than 90d, 2 sharing a name.",
+    );
+  });
+});
+
+describe("auditCredentials: the account audit lists", () => {
+  const PROVIDER = "pulumi:providers:utho";
+  const providerUrn = (name: string) => `urn:pulumi:dev::tokens::${PROVIDER}::${name}`;
+  const SIG = "4dabf18193072939515e22adb298388d";
+  const encryptedKey = { [SIG]: "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc:def" };
+  /** A state of plugin tokens, one per provider named. */
+  const stateOf = (...providers: string[]) =>
+    deploymentSchema.parse({
+      resources: providers.flatMap((name, i) => [
+        {
+          urn: providerUrn(name),
+          type: PROVIDER,
+          id: `p${i}`,
+          inputs: { apiKey: encryptedKey, baseUrl: "http://b" },
+        },
+        {
+          urn: `urn:pulumi:dev::tokens::utho:index:ApiToken::t${i}`,
+          type: "utho:index:ApiToken",
+          id: `${i}`,
+          provider: `${providerUrn(name)}::p${i}`,
+        },
+      ]),
+    });
+  const sources = (config: { apiKey?: string }) => ({
+    credentials: async () => config,
+    providerSettings: async () =>
+      new Map([[providerUrn("a"), { apiKey: "provider-key", baseUrl: "http://b" }]]),
+  });
+  const saved = { ...process.env };
+  beforeEach(() => {
+    for (const name of ["UTHO_API_KEY", "UTHO_TOKEN", "UTHO_BASE_URL"]) delete process.env[name];
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it("is the stack config's, else the environment's, as for dynamic tokens", async () => {
+    expect(await auditCredentials(sources({ apiKey: "config-key" }), "dev", stateOf("a"))).toEqual({
+      apiKey: "config-key",
+    });
+    process.env.UTHO_API_KEY = "env-key";
+    expect(await auditCredentials(sources({}), "dev", stateOf("a"))).toEqual({});
+  });
+
+  it("else the one provider of the stack's plugin tokens, its key read from the state; several are refused", async () => {
+    expect(await auditCredentials(sources({}), "dev", stateOf("a"))).toEqual({
+      apiKey: "provider-key",
+      baseUrl: "http://b",
+    });
+    await expect(auditCredentials(sources({}), "dev", stateOf("a", "b"))).rejects.toThrow(
+      /Missing Utho credentials: .* The stack's plugin tokens have 2 providers \(.*::a, .*::b\)/,
     );
   });
 });

@@ -264,6 +264,79 @@ describe("reconcile", () => {
     expect(result.stdout).not.toContain(rootKey);
   });
 
+  it("looks for a plugin token's pending create in its provider's account, reading that provider's key into memory", async () => {
+    const em = emulator.current;
+    // The stack's config names another account: a plugin token's account is its provider's.
+    const fake = fakePulumi("wrong-key-0123456789abcdef", "http://127.0.0.1:9/v2");
+    const strayName = "ci-0a1b2c3d4e5f6a7b";
+    const stray = em.createTokenOutOfBand(strayName, "write").id;
+    const PROVIDER = "pulumi:providers:utho";
+    const provider = `urn:pulumi:dev::tokens::${PROVIDER}::account`;
+    const state = (apiKey: unknown): Exported => ({
+      version: 3,
+      deployment: {
+        resources: [
+          { urn: provider, custom: true, id: "p1", type: PROVIDER, inputs: { apiKey, baseUrl: em.baseUrl } },
+        ],
+        pending_operations: [
+          {
+            resource: {
+              urn: "urn:pulumi:dev::tokens::utho:index:ApiToken::ci",
+              custom: true,
+              type: "utho:index:ApiToken",
+              provider: `${provider}::p1`,
+              inputs: { name: strayName, scope: "write", autoNamed: true },
+            },
+            type: "creating",
+          },
+        ],
+      },
+    });
+    fake.stacks.set("organization/tokens/dev", state(encrypted));
+    fake.decrypted = new Map([
+      ["organization/tokens/dev", state({ [SIG]: encrypted[SIG], plaintext: JSON.stringify(em.rootKey) })],
+    ]);
+    const result = await run(["reconcile", "--stack", "dev", "--yes"], fake);
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    expect(result.stdout).toContain(`minted (id ${stray}) but never recorded; revoke it`);
+    expect(em.listTokens().map((t) => t.id)).not.toContain(stray);
+    expect(fake.calls.filter((args) => args.includes("--show-secrets"))).toHaveLength(1);
+    expect(result.stdout).not.toContain(em.rootKey);
+  });
+
+  it("does not look for a plugin token whose provider it cannot read in another account: a person looks (exit 1)", async () => {
+    const em = emulator.current;
+    const fake = fakePulumi(em.rootKey, em.baseUrl);
+    const stray = em.createTokenOutOfBand("ci-0a1b2c3d4e5f6a7b", "write").id;
+    const provider = "urn:pulumi:dev::tokens::pulumi:providers:utho::account";
+    // A state without the provider resource the pending create names.
+    const state: Exported = {
+      version: 3,
+      deployment: {
+        resources: [],
+        pending_operations: [
+          {
+            resource: {
+              urn: "urn:pulumi:dev::tokens::utho:index:ApiToken::ci",
+              type: "utho:index:ApiToken",
+              provider: `${provider}::p1`,
+              inputs: { name: "ci-0a1b2c3d4e5f6a7b", scope: "write", autoNamed: true },
+            },
+            type: "creating",
+          },
+        ],
+      },
+    };
+    fake.stacks.set("organization/tokens/dev", state);
+    fake.decrypted = new Map([["organization/tokens/dev", state]]);
+    const result = await run(["reconcile", "--stack", "dev"], fake);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      `its provider ${provider} could not be read, so its account was not searched`,
+    );
+    expect(em.listTokens().map((t) => t.id)).toContain(stray);
+  });
+
   it("refuses while a run holds the lock (exit 3): nothing revoked, nothing left in the temp folder", async () => {
     const { fake, tokens, live } = twoStacks();
     fake.beforeProbe = (stack) => {

@@ -10,6 +10,8 @@ import {
   interruptedOperations,
   lockProbeTarget,
   pendingKey,
+  providersInUse,
+  providersOfState,
   registerStateSecrets,
   tokensInState,
   withoutCiphertext,
@@ -287,5 +289,78 @@ describe("registerStateSecrets", () => {
         "s3cr3t-token-value-0001",
       ].sort(),
     );
+  });
+});
+
+describe("tokens of the utho provider plugin", () => {
+  const PLUGIN = "utho:index:ApiToken";
+  const PROVIDER = "pulumi:providers:utho";
+  const encrypted = { [SIG]: "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc:def" };
+  const account = urn(PROVIDER, "account");
+  const plain = urn(PROVIDER, "default_0_2_0");
+  /** A state of plugin tokens: one held, one create pending, each with its provider. */
+  const state = (apiKey: unknown) => ({
+    resources: [
+      { urn: account, type: PROVIDER, id: "p1", inputs: { apiKey, baseUrl: "http://127.0.0.1:9" } },
+      { urn: plain, type: PROVIDER, id: "p2", inputs: { version: "0.2.0" } },
+      {
+        urn: urn(PLUGIN, "ci"),
+        type: PLUGIN,
+        id: "176400",
+        provider: `${account}::p1`,
+        outputs: { name: "ci-1a2b3c4d5e6f7a8b", scope: "read", tokenId: "176400", token: encrypted },
+      },
+    ],
+    pending_operations: [
+      {
+        type: "creating",
+        resource: {
+          urn: urn(PLUGIN, "new"),
+          type: PLUGIN,
+          provider: `${plain}::p2`,
+          inputs: { name: "new-0a1b2c3d4e5f6a7b", scope: "write", autoNamed: true },
+        },
+      },
+      {
+        type: "creating",
+        resource: {
+          urn: urn(PLUGIN, "other"),
+          type: PLUGIN,
+          provider: `${account}::p1`,
+          inputs: { name: "other-0a1b2c3d4e5f6a7b", scope: "read", autoNamed: true },
+        },
+      },
+    ],
+  });
+
+  it("holds their tokens, and gives each pending create its provider, marked when its apiKey is encrypted", () => {
+    const deployment = deploymentSchema.parse(state(encrypted));
+    expect(tokensInState(deployment)).toEqual([
+      { urn: urn(PLUGIN, "ci"), id: "176400", name: "ci-1a2b3c4d5e6f7a8b", scope: "read" },
+    ]);
+    const [defaulted, explicit] = interruptedOperations(deployment).ours;
+    expect(defaulted?.provider).toEqual({ urn: plain, settings: {}, encrypted: false });
+    expect(explicit?.provider).toEqual({
+      urn: account,
+      settings: { baseUrl: "http://127.0.0.1:9" },
+      encrypted: true,
+    });
+    expect(providersInUse(deployment).map((p) => p.urn)).toEqual([account, plain]);
+    // From the same state exported with its secrets: every provider's settings in clear.
+    expect(providersOfState(state(secret("provider-key-0123456789abcdef")))).toEqual(
+      new Map([
+        [account, { apiKey: "provider-key-0123456789abcdef", baseUrl: "http://127.0.0.1:9" }],
+        [plain, {}],
+      ]),
+    );
+  });
+
+  it("takes a provider the state does not hold for one whose settings must be read", () => {
+    const deployment = deploymentSchema.parse({ ...state(encrypted), resources: [] });
+    expect(interruptedOperations(deployment).ours[0]?.provider).toEqual({
+      urn: plain,
+      settings: {},
+      encrypted: true,
+    });
   });
 });

@@ -5,7 +5,8 @@
 import type { RunningEmulator } from "../../emulator";
 import type { E2EProject } from "./project";
 
-const API_TOKEN = "pulumi-nodejs:dynamic/utho:ApiToken";
+/** The dynamic `ApiToken`, and the same token as a resource of the `utho` provider plugin. */
+const API_TOKEN_TYPES = ["pulumi-nodejs:dynamic/utho:ApiToken", "utho:index:ApiToken"];
 
 export interface HeldToken {
   urn: string;
@@ -43,7 +44,7 @@ export interface Checkpoint {
 export async function heldTokens(project: E2EProject): Promise<HeldToken[]> {
   const state = await project.exportSecrets();
   return (state.deployment.resources ?? [])
-    .filter((r) => r.type === API_TOKEN && r.id)
+    .filter((r) => API_TOKEN_TYPES.includes(r.type) && r.id)
     .flatMap((r) => {
       const outputs = r.outputs ?? {};
       const current = {
