@@ -83,6 +83,11 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
   /** The stack's name, e.g. an example's `dev` with its Pulumi.dev.yaml. @default "e2e" */
   stack?: string;
+  /**
+   * Install this package into the project's node_modules, as a Node.js program needs. A Go
+   * program (examples/go) names the plugin's folder in its Pulumi.yaml instead. @default true
+   */
+  npmPackage?: boolean;
 }
 
 /** The parts of `pulumi stack export` the tests read. */
@@ -156,7 +161,7 @@ export async function openProject(
     recursive: true,
     filter: (file) => path.basename(file) !== "node_modules",
   });
-  installIntoProject(dir, options.packageRoot);
+  if (options.npmPackage !== false) installIntoProject(dir, options.packageRoot);
   const emulator = options.sharedEmulator ?? (await startEmulator(options.emulator));
 
   const env: NodeJS.ProcessEnv = {
