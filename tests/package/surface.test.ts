@@ -155,6 +155,7 @@ describe("a fresh clone", () => {
   it.each([
     ["per-environment", "ci"],
     ["single-token", "install"],
+    ["yaml", "install"],
   ])(
     "examples/%s installs as its README says (npm %s): the package built, one @pulumi/pulumi",
     (example, command) => {
