@@ -250,6 +250,18 @@ describe("require from an installed copy", () => {
     ).toBe("function");
   });
 
+  it("/plugin exports the plugin's ApiToken and Provider, loading neither the provider, the SDK client nor the emulator", () => {
+    const result = probe(`
+      const plugin = require(${JSON.stringify(`${PACKAGE_NAME}/plugin`)});
+      console.log(JSON.stringify({ names: Object.keys(plugin).sort(), loaded: Object.keys(require.cache) }));
+    `) as { names: string[]; loaded: string[] };
+    expect(result.names).toEqual(["ApiToken", "Provider"]);
+    const rel = result.loaded
+      .filter((file) => file.startsWith(`${installed}${path.sep}`))
+      .map((file) => path.relative(installed, file).split(path.sep).join("/"));
+    expect(rel.sort()).toEqual(["dist/provider/plugin/schema.js", "dist/provider/plugin/sdk.js"]);
+  });
+
   it("resolves dist/provider/operations, which state written by earlier versions requires", () => {
     const result = probe(`
       const specifier = ${JSON.stringify(`${PACKAGE_NAME}/dist/provider/operations`)};
