@@ -97,12 +97,13 @@ function probe(script: string, nodeFlags: string[] = []): unknown {
 }
 
 describe("the tarball", () => {
-  it("holds only the runtime: package.json, README.md, LICENSE, CHANGELOG.md and the compiled index, sdk, provider, emulator and cli", () => {
+  it("holds only the runtime: package.json, README.md, LICENSE, CHANGELOG.md, the plugin's executable and the compiled index, sdk, provider, emulator and cli", () => {
     const allowed = [
       /^package\.json$/,
       /^README\.md$/,
       /^LICENSE$/,
       /^CHANGELOG\.md$/,
+      /^bin\/pulumi-resource-utho$/,
       /^dist\/index\.(js|d\.ts|js\.map)$/,
       /^dist\/(sdk|provider|emulator|cli)\/.+\.(js|d\.ts|js\.map)$/,
     ];
