@@ -4,7 +4,7 @@
  * shares listings (see provider/listings.ts).
  */
 import type { RunningEmulator } from "../../emulator";
-import { useProjects } from "../support/e2e";
+import { type E2EProject, useProjects } from "../support/e2e";
 
 const openProject = useProjects();
 jest.setTimeout(600_000);
@@ -22,24 +22,30 @@ function counts(emulator: RunningEmulator) {
   };
 }
 
+/** The requests one CLI run makes. */
+async function measure(p: E2EProject, args: string[]) {
+  p.emulator.resetRequests();
+  await p.pulumi(args);
+  return counts(p.emulator);
+}
+
+/**
+ * One listing per wave of P creates, plus the first, when a wave's creates come within a
+ * gather of each other; under load the engine's steps can come further apart, and a wave may
+ * split in two (provider/listings.ts; tests/provider/listings.test.ts proves the bounds on a
+ * fake clock). Far from one listing per create, which is what this guards against.
+ */
+const waveBound = (creates: number, parallelism: number) => 2 * Math.ceil(creates / parallelism) + 1;
+
 it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, async () => {
   const p = await openProject("tests/e2e/programs/many");
   await p.setConfig("count", String(N));
-  const run = async (args: string[]) => {
-    p.emulator.resetRequests();
-    await p.pulumi(args);
-    return counts(p.emulator);
-  };
+  const run = (args: string[]) => measure(p, args);
 
   const up = await run(["up", "--yes"]);
   expect(up.post).toBe(N);
   expect(up.delete).toBe(0);
-  // One listing per wave of P creates, plus the first, when a wave's creates come within a
-  // gather of each other; under load the engine's steps can come further apart, and a wave may
-  // split in two (provider/listings.ts; tests/provider/listings.test.ts proves the bounds on a
-  // fake clock). Far from one listing per create, which is what this guards against.
-  const waveBound = (parallelism: number) => 2 * Math.ceil(N / parallelism) + 1;
-  expect(up.listings).toBeLessThanOrEqual(waveBound(DEFAULT_PARALLELISM));
+  expect(up.listings).toBeLessThanOrEqual(waveBound(N, DEFAULT_PARALLELISM));
   // The provider's own account lookup, and each new secret's verification.
   expect(up.accountInfo).toBe(1 + N);
   expect(p.emulator.listTokens()).toHaveLength(N);
@@ -75,5 +81,39 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   // With 16 operations in flight, each shared lookup identifies up to 16 creates.
   const wide = await run(["up", "--yes", "--parallel", "16"]);
   expect(wide.post).toBe(N);
-  expect(wide.listings).toBeLessThanOrEqual(waveBound(16));
+  expect(wide.listings).toBeLessThanOrEqual(waveBound(N, 16));
+});
+
+/** The plugin serves every token of a stack from one process, as the dynamic provider's host does. */
+const PLUGIN_N = 20;
+
+it(`the utho plugin keeps the same bounds: up of ${PLUGIN_N} tokens, a no-op up, refresh, destroy`, async () => {
+  const p = await openProject("tests/e2e/programs/plugin");
+  await p.setConfig("count", String(PLUGIN_N));
+
+  const up = await measure(p, ["up", "--yes"]);
+  expect(up.post).toBe(PLUGIN_N);
+  expect(up.delete).toBe(0);
+  expect(up.listings).toBeLessThanOrEqual(waveBound(PLUGIN_N, DEFAULT_PARALLELISM));
+  expect(up.accountInfo).toBe(1 + PLUGIN_N);
+
+  expect(await measure(p, ["up", "--yes", "--expect-no-changes"])).toEqual({
+    post: 0,
+    delete: 0,
+    listings: 0,
+    accountInfo: 0,
+  });
+  expect(await measure(p, ["refresh", "--yes", "--skip-preview", "--expect-no-changes"])).toEqual({
+    post: 0,
+    delete: 0,
+    listings: 1,
+    accountInfo: 0,
+  });
+  expect(await measure(p, ["destroy", "--yes"])).toEqual({
+    post: 0,
+    delete: PLUGIN_N,
+    listings: 0,
+    accountInfo: 1,
+  });
+  expect(p.emulator.listTokens()).toEqual([]);
 });

@@ -97,12 +97,13 @@ function probe(script: string, nodeFlags: string[] = []): unknown {
 }
 
 describe("the tarball", () => {
-  it("holds only the runtime: package.json, README.md, LICENSE, CHANGELOG.md and the compiled index, sdk, provider, emulator and cli", () => {
+  it("holds only the runtime: package.json, README.md, LICENSE, CHANGELOG.md, the plugin's executable and the compiled index, sdk, provider, emulator and cli", () => {
     const allowed = [
       /^package\.json$/,
       /^README\.md$/,
       /^LICENSE$/,
       /^CHANGELOG\.md$/,
+      /^bin\/pulumi-resource-utho$/,
       /^dist\/index\.(js|d\.ts|js\.map)$/,
       /^dist\/(sdk|provider|emulator|cli)\/.+\.(js|d\.ts|js\.map)$/,
     ];
@@ -155,6 +156,7 @@ describe("a fresh clone", () => {
   it.each([
     ["per-environment", "ci"],
     ["single-token", "install"],
+    ["yaml", "install"],
   ])(
     "examples/%s installs as its README says (npm %s): the package built, one @pulumi/pulumi",
     (example, command) => {
@@ -247,6 +249,18 @@ describe("require from an installed copy", () => {
         `console.log(JSON.stringify(typeof require(${JSON.stringify(`${PACKAGE_NAME}/emulator`)}).startEmulator));`,
       ),
     ).toBe("function");
+  });
+
+  it("/plugin exports the plugin's ApiToken and Provider, loading neither the provider, the SDK client nor the emulator", () => {
+    const result = probe(`
+      const plugin = require(${JSON.stringify(`${PACKAGE_NAME}/plugin`)});
+      console.log(JSON.stringify({ names: Object.keys(plugin).sort(), loaded: Object.keys(require.cache) }));
+    `) as { names: string[]; loaded: string[] };
+    expect(result.names).toEqual(["ApiToken", "Provider"]);
+    const rel = result.loaded
+      .filter((file) => file.startsWith(`${installed}${path.sep}`))
+      .map((file) => path.relative(installed, file).split(path.sep).join("/"));
+    expect(rel.sort()).toEqual(["dist/provider/plugin/schema.js", "dist/provider/plugin/sdk.js"]);
   });
 
   it("resolves dist/provider/operations, which state written by earlier versions requires", () => {

@@ -1,0 +1,146 @@
+/**
+ * `utho-pulumi-tokens/plugin`: typed TypeScript classes for the `utho` provider plugin, beside
+ * the dynamic `ApiToken` of `utho-pulumi-tokens`. The same inputs and outputs, served by the
+ * plugin (`bin/pulumi-resource-utho`) instead of a serialized closure, so a token can be imported
+ * (`opts.import`) and each `Provider` instance names its own Utho account.
+ *
+ * The engine must find the plugin: `utho-tokens plugin install` puts it into Pulumi's plugin
+ * cache, or the project's Pulumi.yaml names the package's `bin` folder:
+ *
+ * ```yaml
+ * plugins:
+ *   providers:
+ *     - name: utho
+ *       path: ./node_modules/utho-pulumi-tokens/bin
+ * ```
+ *
+ * Importing this module loads neither the SDK's client nor the provider: only `@pulumi/pulumi`.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import type { TokenScope } from "../../sdk/rules";
+import type { ApiTokenArgs, ApiTokenConnectionArgs } from "../api-token";
+import { API_TOKEN_TOKEN, PLUGIN_NAME } from "./schema";
+
+export type { TokenScope } from "../../sdk/rules";
+export type { ApiTokenAdoptArgs, ApiTokenArgs, ApiTokenConnectionArgs } from "../api-token";
+
+/**
+ * The package's version, which is its plugin's: each resource asks the engine for that version,
+ * so a plugin cache holding several finds the one this class was written for. Read from the
+ * package.json above `dist/provider/plugin` (or above `provider/plugin`, run from source).
+ */
+const PLUGIN_VERSION: string = (() => {
+  const root = path.basename(path.resolve(__dirname, "../..")) === "dist" ? "../../.." : "../..";
+  const manifest = readFileSync(path.join(__dirname, root, "package.json"), "utf8");
+  return (JSON.parse(manifest) as { version: string }).version;
+})();
+
+/** Secret as a whole: a supplied secret or API key is encrypted in the state even if given in plain text. */
+const secretIfGiven = <T>(value: pulumi.Input<T> | undefined) =>
+  value === undefined ? undefined : pulumi.secret(value);
+
+/** The settings of one `utho` provider instance: one Utho account. */
+export interface ProviderArgs extends ApiTokenConnectionArgs {
+  /**
+   * How far Utho's token list may lag behind a create or a delete. @default utho:settleWindow,
+   * else UTHO_SETTLE_WINDOW, else "7.75s" (an emulator needs "500ms")
+   */
+  settleWindow?: pulumi.Input<string>;
+}
+
+/**
+ * The `utho` provider: the Utho account its tokens live in. Without one, tokens use the default
+ * provider, configured by `utho:apiKey`, `utho:baseUrl` (or UTHO_API_KEY, UTHO_BASE_URL).
+ *
+ * ```ts
+ * const prod = new Provider("prod", { apiKey: config.requireSecret("prodApiKey") });
+ * new ApiToken("prod-deployer", { scope: "write" }, { provider: prod });
+ * ```
+ */
+export class Provider extends pulumi.ProviderResource {
+  constructor(name: string, args: ProviderArgs = {}, opts: pulumi.ResourceOptions = {}) {
+    super(
+      PLUGIN_NAME,
+      name,
+      { ...args, apiKey: secretIfGiven(args.apiKey) },
+      { version: PLUGIN_VERSION, ...opts },
+    );
+  }
+}
+
+/**
+ * A Utho API token served by the `utho` plugin: the inputs of the dynamic `ApiToken` (see
+ * {@link ApiTokenArgs}), its outputs, and its secrets (`token`, `previousToken`). Import a token
+ * made in the console with `{ import: "<its Utho id>" }` and `name`, `scope` as Utho shows them.
+ *
+ * ```ts
+ * const deployer = new ApiToken("ci-deployer", { scope: "write" });
+ * export const deployerToken = deployer.token; // [secret]
+ * ```
+ */
+export class ApiToken extends pulumi.CustomResource {
+  /** The token's name in Utho. */
+  declare readonly name: pulumi.Output<string>;
+  /** "read" or "write". */
+  declare readonly scope: pulumi.Output<TokenScope>;
+  /** When Utho created the current token, as Utho reports it. */
+  declare readonly createdAt: pulumi.Output<string>;
+  /** The current token's Utho id: the resource id until an in-place rotation (`overlap`) changes it. */
+  declare readonly tokenId: pulumi.Output<string>;
+  /** The secret (a Pulumi secret). Undefined for an imported or adopted token whose secret was not supplied. */
+  declare readonly token: pulumi.Output<string | undefined>;
+  /** `sha256:` and the first 16 hex characters of the secret's SHA-256: plain, to tell tokens apart. */
+  declare readonly fingerprint: pulumi.Output<string | undefined>;
+  /** With `rotateAfter`: when the token is due for rotation (ISO 8601, plain). */
+  declare readonly rotationDueAt: pulumi.Output<string | undefined>;
+  /** When the provider minted the current token (ISO 8601, its clock). */
+  declare readonly rotatedAt: pulumi.Output<string | undefined>;
+  /** During an overlap: the token the last rotation replaced, still valid (a Pulumi secret). */
+  declare readonly previousToken: pulumi.Output<string | undefined>;
+  /** During an overlap: the previous token's Utho id. */
+  declare readonly previousTokenId: pulumi.Output<string | undefined>;
+  /** During an overlap: when the previous token is revoked (the first up at or after it). */
+  declare readonly previousRevokeAt: pulumi.Output<string | undefined>;
+  /** True once `expiresAt` has passed and the token was revoked. */
+  declare readonly expired: pulumi.Output<boolean | undefined>;
+  /** True when a refresh found the current token deleted while a previous one is held. */
+  declare readonly missing: pulumi.Output<boolean | undefined>;
+  /** True when the secret was never accepted and could not be revoked. */
+  declare readonly unverified: pulumi.Output<boolean | undefined>;
+  /** The Utho account holding the token (`account/info` user id). */
+  declare readonly accountId: pulumi.Output<string>;
+
+  constructor(name: string, args: ApiTokenArgs = {}, opts: pulumi.CustomResourceOptions = {}) {
+    const { adopt, connection, ...given } = args;
+    // Every output seeded as undefined, so the class resolves it; then the inputs given, so a
+    // property of an output's name given from JavaScript reaches the plugin's check, which
+    // refuses it by name.
+    const props = {
+      createdAt: undefined,
+      tokenId: undefined,
+      accountId: undefined,
+      token: undefined,
+      fingerprint: undefined,
+      rotationDueAt: undefined,
+      rotatedAt: undefined,
+      previousToken: undefined,
+      previousTokenId: undefined,
+      previousRevokeAt: undefined,
+      expired: undefined,
+      missing: undefined,
+      unverified: undefined,
+      ...given,
+      name: args.name,
+      scope: args.scope,
+      adopt: secretIfGiven(adopt),
+      connection: secretIfGiven(connection),
+    };
+    super(API_TOKEN_TOKEN, name, props, {
+      version: PLUGIN_VERSION,
+      ...opts,
+      additionalSecretOutputs: [...(opts.additionalSecretOutputs ?? []), "token", "previousToken"],
+    });
+  }
+}
