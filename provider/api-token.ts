@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { TokenScope } from "../sdk/rules";
 import * as host from "./host";
+import { type ApiTokenOutputProperties, unresolvedOutputs } from "./outputs";
 
 export interface ApiTokenAdoptArgs {
   /** The existing token's Utho id. Omit it to find the token by `name` (exactly one must match). */
@@ -99,38 +100,12 @@ const LEGACY_TYPE = "pulumi-nodejs:dynamic:Resource";
  * export const deployerToken = deployer.token; // [secret]
  * ```
  */
-export class ApiToken extends pulumi.dynamic.Resource {
-  /** The token's name in Utho. */
-  declare readonly name: pulumi.Output<string>;
-  /** "read" or "write". */
-  declare readonly scope: pulumi.Output<TokenScope>;
-  /** When Utho created the current token, as Utho reports it. */
-  declare readonly createdAt: pulumi.Output<string>;
-  /** The current token's Utho id: the resource id until an in-place rotation (`overlap`) changes it. */
-  declare readonly tokenId: pulumi.Output<string>;
-  /** The secret (a Pulumi secret). Undefined for an adopted token whose secret was not supplied. */
-  declare readonly token: pulumi.Output<string | undefined>;
-  /** `sha256:` and the first 16 hex characters of the secret's SHA-256: plain, to tell tokens apart. */
-  declare readonly fingerprint: pulumi.Output<string | undefined>;
-  /** With `rotateAfter`: when the token is due for rotation (ISO 8601, plain). */
-  declare readonly rotationDueAt: pulumi.Output<string | undefined>;
-  /** When the provider minted the current token (ISO 8601, its clock): at create, a replacement or a rotation. */
-  declare readonly rotatedAt: pulumi.Output<string | undefined>;
-  /** During an overlap: the token the last rotation replaced, still valid (a Pulumi secret). */
-  declare readonly previousToken: pulumi.Output<string | undefined>;
-  /** During an overlap: the previous token's Utho id. */
-  declare readonly previousTokenId: pulumi.Output<string | undefined>;
-  /** During an overlap: when the previous token is revoked (the first up at or after it). */
-  declare readonly previousRevokeAt: pulumi.Output<string | undefined>;
-  /** True once `expiresAt` has passed and the token was revoked. */
-  declare readonly expired: pulumi.Output<boolean | undefined>;
-  /** True when a refresh found the current token deleted while a previous one is held: the next up mints anew. */
-  declare readonly missing: pulumi.Output<boolean | undefined>;
-  /** True when the secret was never accepted and could not be revoked: the next up verifies or replaces it. */
-  declare readonly unverified: pulumi.Output<boolean | undefined>;
-  /** The Utho account holding the token (`account/info` user id). */
-  declare readonly accountId: pulumi.Output<string>;
+// The outputs' declarations are shared with the other ApiToken class (`outputs.ts`); an
+// interface of the class's name adds them to it.
+export interface ApiToken extends ApiTokenOutputProperties {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the base constructor resolves every output the interface declares
+export class ApiToken extends pulumi.dynamic.Resource {
   constructor(name: string, args: ApiTokenArgs = {}, opts?: pulumi.CustomResourceOptions) {
     // A fresh props object each time: the base constructor mutates it.
     // Only the inputs given, plus every declared output seeded as undefined: each property
@@ -142,19 +117,7 @@ export class ApiToken extends pulumi.dynamic.Resource {
       // The outputs, declared so the class resolves them. First, so that a property of the same
       // name given by a JavaScript program (`token` meant as `adopt.token`) is passed on for
       // `check` to refuse by name, not silently dropped.
-      createdAt: undefined,
-      tokenId: undefined,
-      accountId: undefined,
-      token: undefined,
-      fingerprint: undefined,
-      rotationDueAt: undefined,
-      rotatedAt: undefined,
-      previousToken: undefined,
-      previousTokenId: undefined,
-      previousRevokeAt: undefined,
-      expired: undefined,
-      missing: undefined,
-      unverified: undefined,
+      ...unresolvedOutputs(),
       ...Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)),
       name: args.name,
       scope: args.scope,

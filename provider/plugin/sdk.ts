@@ -19,8 +19,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { TokenScope } from "../../sdk/rules";
 import type { ApiTokenArgs, ApiTokenConnectionArgs } from "../api-token";
+import { type ApiTokenOutputProperties, unresolvedOutputs } from "../outputs";
 import { API_TOKEN_TOKEN, PLUGIN_NAME } from "./schema";
 
 export type { TokenScope } from "../../sdk/rules";
@@ -80,57 +80,19 @@ export class Provider extends pulumi.ProviderResource {
  * export const deployerToken = deployer.token; // [secret]
  * ```
  */
-export class ApiToken extends pulumi.CustomResource {
-  /** The token's name in Utho. */
-  declare readonly name: pulumi.Output<string>;
-  /** "read" or "write". */
-  declare readonly scope: pulumi.Output<TokenScope>;
-  /** When Utho created the current token, as Utho reports it. */
-  declare readonly createdAt: pulumi.Output<string>;
-  /** The current token's Utho id: the resource id until an in-place rotation (`overlap`) changes it. */
-  declare readonly tokenId: pulumi.Output<string>;
-  /** The secret (a Pulumi secret). Undefined for an imported or adopted token whose secret was not supplied. */
-  declare readonly token: pulumi.Output<string | undefined>;
-  /** `sha256:` and the first 16 hex characters of the secret's SHA-256: plain, to tell tokens apart. */
-  declare readonly fingerprint: pulumi.Output<string | undefined>;
-  /** With `rotateAfter`: when the token is due for rotation (ISO 8601, plain). */
-  declare readonly rotationDueAt: pulumi.Output<string | undefined>;
-  /** When the provider minted the current token (ISO 8601, its clock). */
-  declare readonly rotatedAt: pulumi.Output<string | undefined>;
-  /** During an overlap: the token the last rotation replaced, still valid (a Pulumi secret). */
-  declare readonly previousToken: pulumi.Output<string | undefined>;
-  /** During an overlap: the previous token's Utho id. */
-  declare readonly previousTokenId: pulumi.Output<string | undefined>;
-  /** During an overlap: when the previous token is revoked (the first up at or after it). */
-  declare readonly previousRevokeAt: pulumi.Output<string | undefined>;
-  /** True once `expiresAt` has passed and the token was revoked. */
-  declare readonly expired: pulumi.Output<boolean | undefined>;
-  /** True when a refresh found the current token deleted while a previous one is held. */
-  declare readonly missing: pulumi.Output<boolean | undefined>;
-  /** True when the secret was never accepted and could not be revoked. */
-  declare readonly unverified: pulumi.Output<boolean | undefined>;
-  /** The Utho account holding the token (`account/info` user id). */
-  declare readonly accountId: pulumi.Output<string>;
+// The outputs' declarations are shared with the other ApiToken class (`outputs.ts`); an
+// interface of the class's name adds them to it.
+export interface ApiToken extends ApiTokenOutputProperties {}
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the base constructor resolves every output the interface declares
+export class ApiToken extends pulumi.CustomResource {
   constructor(name: string, args: ApiTokenArgs = {}, opts: pulumi.CustomResourceOptions = {}) {
     const { adopt, connection, ...given } = args;
     // Every output seeded as undefined, so the class resolves it; then the inputs given, so a
     // property of an output's name given from JavaScript reaches the plugin's check, which
     // refuses it by name.
     const props = {
-      createdAt: undefined,
-      tokenId: undefined,
-      accountId: undefined,
-      token: undefined,
-      fingerprint: undefined,
-      rotationDueAt: undefined,
-      rotatedAt: undefined,
-      previousToken: undefined,
-      previousTokenId: undefined,
-      previousRevokeAt: undefined,
-      expired: undefined,
-      missing: undefined,
-      unverified: undefined,
+      ...unresolvedOutputs(),
       ...given,
       name: args.name,
       scope: args.scope,

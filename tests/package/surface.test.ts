@@ -260,7 +260,11 @@ describe("require from an installed copy", () => {
     const rel = result.loaded
       .filter((file) => file.startsWith(`${installed}${path.sep}`))
       .map((file) => path.relative(installed, file).split(path.sep).join("/"));
-    expect(rel.sort()).toEqual(["dist/provider/plugin/schema.js", "dist/provider/plugin/sdk.js"]);
+    expect(rel.sort()).toEqual([
+      "dist/provider/outputs.js",
+      "dist/provider/plugin/schema.js",
+      "dist/provider/plugin/sdk.js",
+    ]);
   });
 
   it("resolves dist/provider/operations, which state written by earlier versions requires", () => {
