@@ -10,6 +10,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type RunningEmulator, startEmulator } from "../../emulator";
 import { useProjects } from "../support/e2e";
+import { exampleTokens } from "../support/example-tokens";
 import { followReadme } from "../support/readme";
 
 const openProject = useProjects();
@@ -37,12 +38,7 @@ it("examples/yaml: up mints in both accounts, no changes after, import of a hand
     "<your Utho API key>": p.emulator.rootKey,
     "<the second account's API key>": prod.rootKey,
   });
-  const [reader, ...others] = p.emulator.listTokens();
-  expect(others).toEqual([]);
-  expect([reader?.name.replace(/-[0-9a-f]{16}$/, ""), reader?.scope]).toEqual(["ciReader", "read"]);
-  const [deployer, ...moreInProd] = prod.listTokens();
-  expect(moreInProd).toEqual([]);
-  expect([deployer?.name, deployer?.scope]).toEqual(["prod-deployer", "write"]);
+  const { reader, deployer } = exampleTokens(p.emulator, prod);
   expect(await p.outputs()).toMatchObject({
     readerName: reader?.name,
     readerToken: "[secret]",

@@ -10,6 +10,7 @@ import path from "node:path";
 import { type RunningEmulator, startEmulator } from "../../emulator";
 import { provisionPulumi, REPO_ROOT } from "../../scripts/engine";
 import { useProjects } from "../support/e2e";
+import { exampleTokens } from "../support/example-tokens";
 import { generateGoSdk } from "../support/go-example";
 
 const openProject = useProjects();
@@ -33,12 +34,7 @@ it("examples/go: up mints in both accounts, no changes after, no secret in clear
   const up = await p.pulumi(["up", "--yes", "--skip-preview"]);
   // The Go host beside the CLI ran it: the engine warns when it takes one from the PATH.
   expect(`${up.stdout}${up.stderr}`).not.toContain("pulumi-language-go from $PATH");
-  const [reader, ...others] = p.emulator.listTokens();
-  expect(others).toEqual([]);
-  expect([reader?.name.replace(/-[0-9a-f]{16}$/, ""), reader?.scope]).toEqual(["ciReader", "read"]);
-  const [deployer, ...moreInProd] = prod.listTokens();
-  expect(moreInProd).toEqual([]);
-  expect([deployer?.name, deployer?.scope]).toEqual(["prod-deployer", "write"]);
+  const { reader, deployer } = exampleTokens(p.emulator, prod);
   expect(await p.outputs()).toEqual({
     readerTokenId: reader?.id,
     readerToken: "[secret]",
