@@ -112,7 +112,7 @@ export class TokenListings {
   }
 
   /** Says a wait until `until` (settle clock) for `waitingFor`, when it is 2 s or more. */
-  announce(waitingFor: string, until: number): void {
+  private announce(waitingFor: string, until: number): void {
     const wait = until - this.timing.now();
     if (wait >= REPORTED_WAIT_MS) this.report(`waiting up to ${seconds(wait)} s more for ${waitingFor}`);
   }
@@ -161,10 +161,8 @@ export class TokenListings {
       this.schedule();
       return;
     }
-    const wakeAt = Math.min(
-      gatherEnd,
-      ...this.waiting.map((caller) => caller.dueAt).filter((at) => at > now),
-    );
+    const later = this.waiting.map((caller) => caller.dueAt).filter((at) => at > now);
+    const wakeAt = Math.min(gatherEnd, ...later);
     if (this.timer?.at === wakeAt) return;
     this.timer?.abort.abort();
     this.timer = undefined;
