@@ -1,16 +1,16 @@
 /**
- * The rule: a caller gets the first listing requested after it asked and no sooner than the
- * time it names, and a listing is requested once as many callers are due as the most operations
- * this process ever ran at once, or a gather delay after the first of them came due.
+ * The rule: a caller gets the first listing requested after it asked and no sooner than the time
+ * it names, and a listing is requested once as many callers are due as the most operations ever
+ * ran at once, or a gather after the first came due: 150 ms, or that most times the median
+ * spacing of the last 16 callers' arrivals when that is longer, at most 2 s.
  *
- * Why: Utho has no get-by-id and its create returns no id, so every question (which ids exist,
- * is this token still there, which token did my POST mint) is answered from `GET api`, the whole
- * account; asked once per operation that is O(N²) rows for N tokens. The engine runs at most P
- * operations at once, so the P creates of a wave share one listing, and a listing requested
- * before a POST returned never counts for it. Every wait is on the injected clock (`settle.ts`).
- * Facts kept between listings: the latest one answers "is token X there" (a DELETE of X by this
- * process removes X from it), and every id listed or minted here predates any later POST (Utho
- * never reuses an id), so a create needs no listing of its own before its POST once one exists.
+ * Why: Utho has no get-by-id and its create returns no id, so every question is answered by
+ * `GET api`, the whole account: once per operation, O(N²) rows for N tokens. The engine runs at
+ * most P operations at once, so a wave of P creates shares a listing; where it starts a wave's
+ * operations far apart (it writes the whole state between steps, slower as N grows), the gather
+ * stretches to the wave. Every wait is on the injected clock (`settle.ts`). Kept between
+ * listings: the latest answers "is token X there" (our DELETE of X removes it), and every id
+ * listed or minted predates any later POST (Utho's ids only grow).
  */
 import type { UthoClient } from "../sdk/client";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
@@ -23,32 +23,24 @@ export interface Listing {
   readonly requestedAt: number;
 }
 
-/** The ids known at one moment, and so the tokens that predate a POST sent after that moment. */
-export interface KnownIds {
-  /**
-   * True for an id known then, and for any id at or below the greatest id known then: Utho's ids
-   * only grow, so a token that first shows up later (a lagging listing, another process's
-   * create) with a smaller id was created before that moment and cannot be the POST's.
-   */
-  predates(id: string): boolean;
-}
+/** The ids known at one moment: true for those, and for any id at or below the greatest of them. */
+export type KnownIds = { predates(id: string): boolean };
 
-interface Caller {
-  /** When it asked, or the later time it named: it counts from then. */
-  dueAt: number;
-  resolve(listing: Listing): void;
-  reject(error: unknown): void;
-}
+/** The longest gather: what a caller may wait for company when callers arrive far apart. */
+export const MAX_GATHER_MS = 2_000;
+
+type Caller = { dueAt: number; resolve(listing: Listing): void; reject(error: unknown): void };
 
 export class TokenListings {
   private latest: Listing | undefined;
   private firstListing: Promise<Listing> | undefined;
-  /** Every id listed or minted so far, numbered in the order it became known (a snapshot costs nothing). */
+  private firstAt: number | undefined;
+  /** Every id listed or minted so far, numbered in the order it became known. */
   private readonly known = new Map<string, number>();
   private greatestKnown = Number.NEGATIVE_INFINITY;
-  /** When this process's first listing was requested. */
-  private firstAt: number | undefined;
   private waiting: Caller[] = [];
+  /** When the last 16 callers that wanted a listing at once (not at a later time) asked. */
+  private arrivals: number[] = [];
   private running = 0;
   private mostRunning = 0;
   private timer: { at: number; abort: AbortController } | undefined;
@@ -66,8 +58,7 @@ export class TokenListings {
 
   /** Runs one engine operation, counted: the most ever running at once is how many callers gather. */
   async operation<T>(run: () => Promise<T>): Promise<T> {
-    this.running += 1;
-    this.mostRunning = Math.max(this.mostRunning, this.running);
+    this.mostRunning = Math.max(this.mostRunning, ++this.running);
     try {
       return await run();
     } finally {
@@ -101,6 +92,7 @@ export class TokenListings {
   next(waitingFor: string | undefined, notBefore = Number.NEGATIVE_INFINITY): Promise<Listing> {
     const now = this.timing.now();
     if (waitingFor !== undefined) this.announce(waitingFor, notBefore);
+    if (notBefore <= now) this.arrivals = [...this.arrivals.slice(-15), now];
     return new Promise((resolve, reject) => {
       this.waiting.push({ dueAt: Math.max(now, notBefore), resolve, reject });
       this.schedule();
@@ -108,10 +100,9 @@ export class TokenListings {
   }
 
   /**
-   * Token `id` of the state as Utho lists it, or undefined when a listing requested a settle
-   * window after this process's first one misses it: the token existed before that (the state
-   * holds it), so by then even a lagging list shows it unless it is gone. At most two listings,
-   * shared by every token a refresh finds missing.
+   * Token `id` of the state as Utho lists it, or undefined once a listing requested a settle
+   * window after this process's first one misses it too (by then even a lagging list shows a
+   * token that exists): at most two listings, shared by every token found missing.
    */
   async find(id: string, waitingFor: string): Promise<UthoApiToken | undefined> {
     const latest = await this.current();
@@ -121,21 +112,21 @@ export class TokenListings {
   }
 
   /** Says a wait until `until` (settle clock) for `waitingFor`, when it is 2 s or more. */
-  announce(waitingFor: string, until: number): void {
+  private announce(waitingFor: string, until: number): void {
     const wait = until - this.timing.now();
     if (wait >= REPORTED_WAIT_MS) this.report(`waiting up to ${seconds(wait)} s more for ${waitingFor}`);
   }
 
   /**
-   * The listings at each offset of a settle window from `from`, the window's wait said once: one
-   * listing a window later proves an absence by Utho's lag, but a list that lags at random may
-   * need the others (an explicitly named create, the sweep after an ambiguous POST).
+   * The listings at each offset of a settle window from `from`, its wait said once: a list that
+   * lags at random may need them all (an explicitly named create, the sweep after a failed POST).
    */
   async *window(waitingFor: string, from: number): AsyncGenerator<Listing | { failed: unknown }> {
     this.announce(waitingFor, from + this.windowMs);
-    let offset = 0;
-    for (const at of [0, ...this.timing.delaysMs.map((delay) => (offset += delay))]) {
-      yield await this.next(undefined, from + at).catch((failed: unknown) => ({ failed }));
+    let at = from;
+    for (const delay of [0, ...this.timing.delaysMs]) {
+      at += delay;
+      yield await this.next(undefined, at).catch((failed: unknown) => ({ failed }));
     }
   }
 
@@ -147,34 +138,31 @@ export class TokenListings {
   /** Records that this process revoked token `id`: the latest listing no longer speaks for it. */
   revoked(id: string): void {
     if (!this.latest?.byId.has(id)) return;
-    const byId = new Map(this.latest.byId);
-    byId.delete(id);
-    this.latest = { ...this.latest, byId, tokens: this.latest.tokens.filter((t) => t.id !== id) };
+    const tokens = this.latest.tokens.filter((t) => t.id !== id);
+    this.latest = { ...this.latest, tokens, byId: new Map(tokens.map((t) => [t.id, t])) };
+  }
+
+  /** The gather: the configured one, or longer when callers have been arriving far apart. */
+  private gather(): number {
+    const gaps = this.arrivals.slice(1).map((at, i) => at - (this.arrivals[i] ?? at));
+    const median = gaps.sort((a, b) => a - b)[gaps.length >> 1] ?? 0;
+    return Math.max(gatherMs(this.timing), Math.min(this.mostRunning * median, MAX_GATHER_MS));
   }
 
   /** Sends a listing for the due callers when the rule says so, else sets the clock for when it will. */
   private schedule(): void {
     const now = this.timing.now();
     const due = this.waiting.filter((caller) => caller.dueAt <= now);
-    const firstDue = Math.min(...due.map((caller) => caller.dueAt));
-    if (due.length > 0 && (due.length >= this.mostRunning || now >= firstDue + gatherMs(this.timing))) {
+    const gatherEnd = Math.min(...due.map((caller) => caller.dueAt)) + this.gather();
+    if (due.length > 0 && (due.length >= this.mostRunning || now >= gatherEnd)) {
       this.waiting = this.waiting.filter((caller) => caller.dueAt > now);
-      this.request().then(
-        (listing) => {
-          for (const caller of due) caller.resolve(listing);
-        },
-        (error: unknown) => {
-          for (const caller of due) caller.reject(error);
-        },
-      );
+      const listing = this.request();
+      for (const caller of due) listing.then(caller.resolve, caller.reject);
+      this.schedule();
+      return;
     }
-    const gatherEnd = this.waiting.some((caller) => caller.dueAt <= now)
-      ? firstDue + gatherMs(this.timing)
-      : Infinity;
-    const wakeAt = Math.min(
-      gatherEnd,
-      ...this.waiting.map((caller) => caller.dueAt).filter((at) => at > now),
-    );
+    const later = this.waiting.map((caller) => caller.dueAt).filter((at) => at > now);
+    const wakeAt = Math.min(gatherEnd, ...later);
     if (this.timer?.at === wakeAt) return;
     this.timer?.abort.abort();
     this.timer = undefined;
@@ -205,7 +193,6 @@ export class TokenListings {
   private learn(id: string): void {
     if (this.known.has(id)) return;
     this.known.set(id, this.known.size);
-    const numeric = Number(id);
-    if (numeric > this.greatestKnown) this.greatestKnown = numeric;
+    if (Number(id) > this.greatestKnown) this.greatestKnown = Number(id);
   }
 }

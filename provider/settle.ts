@@ -65,9 +65,10 @@ export const windowMs = (timing: SettleTiming): number =>
 export const settleSeconds = (timing: SettleTiming): string => seconds(windowMs(timing));
 
 /**
- * How long a due listing waits for more callers to share it, unless as many as the engine runs
- * at once are already waiting (`listings.ts`). Long enough for the engine to start a wave's
- * operations, short next to a round trip to a distant API plus the engine's own work per step.
+ * The shortest gather: how long a due listing waits for more callers to share it, unless as many
+ * as the engine runs at once are already waiting (`listings.ts`; it waits longer when callers
+ * arrive far apart). Long enough for the engine to start a wave's operations, short next to a
+ * round trip to a distant API plus the engine's own work per step.
  */
 export const GATHER_MS = 150;
 

@@ -6,6 +6,7 @@
  */
 import { ProviderContext } from "../../provider/context";
 import { readToken } from "../../provider/crud";
+import { MAX_GATHER_MS } from "../../provider/listings";
 import { mintToken } from "../../provider/mint";
 import { revokeToken } from "../../provider/revoke";
 import { GATHER_MS, type SettleTiming, settleDelays } from "../../provider/settle";
@@ -68,6 +69,7 @@ function simulatedUtho(clock: FakeClock, model: UthoModel = {}) {
   const tokens: UthoApiToken[] = [];
   let nextId = 1000;
   let listings = 0;
+  const postedAt: number[] = [];
   const after = <T>(ms: number, answer: () => T) => clock.sleep(ms).then(answer);
   const writeMs = model.writeMs ?? 5;
   const apiTokens = {
@@ -79,6 +81,7 @@ function simulatedUtho(clock: FakeClock, model: UthoModel = {}) {
     },
     create: ({ name, scope }: { name: string; scope: "read" | "write" }) =>
       after(writeMs, () => {
+        postedAt.push(clock.now());
         tokens.push({ id: String(nextId), name, scope, createdAt: "2026-12-04 10:00:00" });
         nextId += 1;
         return { token: `secret-${nextId - 1}` };
@@ -93,59 +96,87 @@ function simulatedUtho(clock: FakeClock, model: UthoModel = {}) {
   };
   const account = { info: () => after(writeMs, () => ({ id: "41250" })) };
   const client = { apiTokens, account } as unknown as UthoClient;
-  return { client, tokens, listings: () => listings };
+  return { client, tokens, listings: () => listings, postedAt };
 }
 
-/**
- * The engine: `parallelism` slots, each running operations one after the other; before the
- * i-th operation its slot spends `gapMs(i)` on the engine's own work (state writes).
- */
-async function engine(
+type Engine = (
   clock: FakeClock,
   parallelism: number,
   count: number,
   operation: (i: number) => Promise<unknown>,
-  gapMs: (i: number) => number = () => 0,
-): Promise<void> {
-  let next = 0;
-  const slot = async () => {
-    while (next < count) {
-      const i = next++;
-      const gap = gapMs(i);
-      if (gap > 0) await clock.sleep(gap);
-      await operation(i);
-    }
+) => Promise<void>;
+
+/**
+ * The engine: `parallelism` slots, each running operations one after the other; before the
+ * i-th operation its slot spends `gapMs(i)` on the engine's own work, each slot on its own.
+ */
+const spaced =
+  (gapMs: (i: number) => number = () => 0): Engine =>
+  async (clock, parallelism, count, operation) => {
+    let next = 0;
+    const slot = async () => {
+      while (next < count) {
+        const i = next++;
+        const gap = gapMs(i);
+        if (gap > 0) await clock.sleep(gap);
+        await operation(i);
+      }
+    };
+    await Promise.all(Array.from({ length: parallelism }, slot));
   };
-  await Promise.all(Array.from({ length: parallelism }, slot));
+
+/**
+ * The engine at large N, as it runs at N = 1,000: it writes the whole state before and after
+ * each operation, one write at a time, each `msPerResource` per resource begun so far. So the
+ * creates of a wave reach the provider a write apart, later in the run far more than a gather.
+ */
+const writing =
+  (msPerResource: number): Engine =>
+  async (clock, parallelism, count, operation) => {
+    let writes = Promise.resolve();
+    let begun = 0;
+    const write = () => {
+      const writeMs = msPerResource * begun;
+      writes = writes.then(() => clock.sleep(writeMs));
+      return writes;
+    };
+    await spaced()(clock, parallelism, count, async (i) => {
+      begun += 1;
+      await write();
+      await operation(i);
+      await write();
+    });
+  };
+
+/** How long `engine` takes when every operation answers at once: the floor. */
+async function floorMs(engine: Engine, parallelism: number, count: number): Promise<number> {
+  const clock = new FakeClock();
+  await clock.run(engine(clock, parallelism, count, async () => undefined));
+  return clock.now();
 }
 
-/** `up` of `count` auto-named tokens at `parallelism`: the listings it took. */
-async function up(parallelism: number, count: number, model: UthoModel = {}, gapMs?: (i: number) => number) {
+/** `up` of `count` auto-named tokens at `parallelism`: the listings it took, and how long. */
+async function up(parallelism: number, count: number, model: UthoModel = {}, engine: Engine = spaced()) {
   const clock = new FakeClock();
   const utho = simulatedUtho(clock, model);
   const ctx = new ProviderContext(utho.client, clock, () => undefined);
   const minted: string[] = [];
   await clock.run(
-    engine(
-      clock,
-      parallelism,
-      count,
-      (i) =>
-        ctx.listings.operation(async () => {
-          const token = await mintToken(ctx, {
-            name: `t-${i}-0123456789abcdef`,
-            scope: "read",
-            autoNamed: true,
-          });
-          minted.push(token.id);
-        }),
-      gapMs,
+    engine(clock, parallelism, count, (i) =>
+      ctx.listings.operation(async () => {
+        const token = await mintToken(ctx, {
+          name: `t-${i}-0123456789abcdef`,
+          scope: "read",
+          autoNamed: true,
+        });
+        minted.push(token.id);
+      }),
     ),
   );
   // Every create found its own token.
   expect(new Set(minted).size).toBe(count);
   expect(utho.tokens.map((t) => t.id).sort()).toEqual([...minted].sort());
-  return { listings: utho.listings(), elapsedMs: clock.now() };
+  return { listings: utho.listings(), elapsedMs: clock.now(), postedAt: utho.postedAt };
 }
 
 const waves = (n: number, p: number) => Math.ceil(n / p);
@@ -179,21 +210,36 @@ describe("up of N tokens at parallelism P", () => {
     "with the engine's own work between operations random, up to %f gathers: within the bound",
     async (gathers) => {
       const random = seeded(7);
-      const { listings } = await up(8, 100, {}, () => random() * GATHER_MS * gathers);
+      const { listings } = await up(
+        8,
+        100,
+        {},
+        spaced(() => random() * GATHER_MS * gathers),
+      );
       expect(listings).toBeLessThanOrEqual(bound(100, 8));
     },
   );
 
-  it("with the engine's own work far longer than a gather (up to 4): past the bound, still shared", async () => {
-    // The bound rests on a wave's operations coming within a gather or so of each other; when
-    // the engine's steps come much further apart, each listing serves the callers of one gather.
+  it("with the engine's own work random and far longer than a gather (up to 4), each slot on its own: still shared", async () => {
+    // Slots that wait for nothing in common come at random, not in waves: a gather that waits
+    // for a wave then catches the operations of a few slots, not all eight.
     const random = seeded(7);
-    const { listings } = await up(8, 100, {}, () => random() * GATHER_MS * 4);
+    const { listings } = await up(
+      8,
+      100,
+      {},
+      spaced(() => random() * GATHER_MS * 4),
+    );
     expect(listings).toBeLessThanOrEqual(100 / 2);
   });
 
   it("with stragglers (one operation of each wave late by more than a gather): within the bound", async () => {
-    const { listings } = await up(8, 100, {}, (i) => (i % 8 === 7 ? 3 * GATHER_MS : 0));
+    const { listings } = await up(
+      8,
+      100,
+      {},
+      spaced((i) => (i % 8 === 7 ? 3 * GATHER_MS : 0)),
+    );
     expect(listings).toBeGreaterThan(typical(100, 8));
     expect(listings).toBeLessThanOrEqual(bound(100, 8));
   });
@@ -208,13 +254,55 @@ describe("up of N tokens at parallelism P", () => {
     expect(listings).toBeLessThanOrEqual(bound(100, 8));
   });
 
+  describe("N = 1,000, the engine writing the whole state between steps", () => {
+    /** The median spacing of the last 100 POSTs: how far apart the last waves' creates came. */
+    const lateSpacing = (postedAt: number[]) => {
+      const late = postedAt.slice(-101);
+      const gaps = late.slice(1).map((at, i) => at - (late[i] ?? at));
+      return gaps.sort((a, b) => a - b)[gaps.length >> 1] ?? 0;
+    };
+
+    it.each([0.1, 0.2])(
+      "writes of %f ms a resource, a wave's creates up to 7 writes apart: one listing per wave, costing the engine < 2 %%",
+      async (msPerResource) => {
+        const { listings, elapsedMs, postedAt } = await up(8, 1000, {}, writing(msPerResource));
+        // The last waves' creates came a write apart: about 100 and 200 ms (a gather is 150).
+        expect(lateSpacing(postedAt)).toBeGreaterThan(0.9 * msPerResource * 1000);
+        expect(listings).toBe(typical(1000, 8));
+        expect(elapsedMs).toBeLessThan(1.02 * (await floorMs(writing(msPerResource), 8, 1000)));
+      },
+    );
+
+    it("writes so slow (0.4 ms a resource) that the last waves outlast the longest gather: within the bound", async () => {
+      const { listings, postedAt } = await up(8, 1000, {}, writing(0.4));
+      expect(lateSpacing(postedAt)).toBeGreaterThan(MAX_GATHER_MS / 8);
+      expect(listings).toBeLessThanOrEqual(bound(1000, 8));
+    });
+
+    it("at parallelism 16, and 1,001 creates (a last wave of one): within the bound", async () => {
+      expect((await up(16, 1000, {}, writing(0.2))).listings).toBeLessThanOrEqual(bound(1000, 16));
+      expect((await up(8, 1001, {}, writing(0.2))).listings).toBe(typical(1001, 8));
+    });
+
+    it("each slot on its own, its work random up to 4 gathers: within the bound", async () => {
+      const random = seeded(7);
+      const { listings } = await up(
+        8,
+        1000,
+        {},
+        spaced(() => random() * GATHER_MS * 4),
+      );
+      expect(listings).toBeLessThanOrEqual(bound(1000, 8));
+    });
+  });
+
   it("an explicitly named wave waits one settle window, shared by the wave", async () => {
     const clock = new FakeClock();
     const utho = simulatedUtho(clock);
     const ctx = new ProviderContext(utho.client, clock, () => undefined);
     const create = (i: number) =>
       ctx.listings.operation(() => mintToken(ctx, { name: `shared-${i}`, scope: "read" }));
-    await clock.run(engine(clock, 8, 16, create));
+    await clock.run(spaced()(clock, 8, 16, create));
     // The first listing, then one at each of the window's six offsets from each wave's POSTs.
     expect(utho.listings()).toBe(1 + 6 * waves(16, 8));
     // Two waves, each a POST, a window and a listing: never a window per create.
@@ -251,7 +339,7 @@ describe("refresh, delete and destroy", () => {
       const [id, props] = state[i] as [string, ApiTokenOutputs];
       return ctx.listings.operation(() => readToken(ctx, id, props));
     };
-    await clock.run(engine(clock, 8, 100, read));
+    await clock.run(spaced()(clock, 8, 100, read));
     expect(utho.listings()).toBe(1);
   });
 
@@ -264,7 +352,7 @@ describe("refresh, delete and destroy", () => {
       const [id, props] = state[i] as [string, ApiTokenOutputs];
       return ctx.listings.operation(async () => ids.push((await readToken(ctx, id, props)).id));
     };
-    await clock.run(engine(clock, 8, 100, read));
+    await clock.run(spaced()(clock, 8, 100, read));
     expect(ids.filter((id) => id === "")).toHaveLength(10);
     expect(utho.listings()).toBe(2);
   });
@@ -297,7 +385,7 @@ describe("refresh, delete and destroy", () => {
       const [id] = state[i] as [string, ApiTokenOutputs];
       return ctx.listings.operation(() => revokeToken(ctx, id, "41250"));
     };
-    await clock.run(engine(clock, 8, 100, remove));
+    await clock.run(spaced()(clock, 8, 100, remove));
     expect(utho.tokens).toEqual([]);
     expect(utho.listings()).toBe(0);
   });
