@@ -192,7 +192,11 @@ function pluginProviders(deployment: Deployment): Map<string, PluginProvider> {
     if (resource.type !== PLUGIN_PROVIDER_TYPE) continue;
     const settings = connectionSchema.safeParse(unwrapSecrets(resource.inputs ?? {}));
     const clear = settings.success ? settings.data : {};
-    const encrypted = resource.inputs?.apiKey !== undefined && clear.apiKey === undefined;
+    // Either setting may be a secret (`config set --secret utho:baseUrl`): read without the
+    // secrets, the provider would seem to name the environment's account, or production's.
+    const encrypted = (["apiKey", "baseUrl"] as const).some(
+      (key) => resource.inputs?.[key] !== undefined && clear[key] === undefined,
+    );
     providers.set(resource.urn, { urn: resource.urn, settings: clear, encrypted });
   }
   return providers;

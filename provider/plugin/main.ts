@@ -4,6 +4,8 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { redactCredentials } from "../../sdk/redact";
+import { reportToStderr } from "../context";
 import { UNSERVED, UthoProviderService, unserved } from "./server";
 
 // Beside dist/provider/plugin: the package's own version is the plugin's.
@@ -35,7 +37,18 @@ async function main(): Promise<void> {
   process.stdout.write(`${port}\n`);
 }
 
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+// What escapes every handler is said once, redacted like every other message, and fails the run;
+// Node's default would print the raw error, which may quote a secret.
+for (const event of ["uncaughtException", "unhandledRejection"] as const) {
+  process.on(event, (error: unknown) => {
+    reportToStderr(redactCredentials(`the utho plugin failed: ${describe(error)}`));
+    process.exitCode = 1;
+  });
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`utho plugin: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`utho plugin: ${describe(error)}\n`);
   process.exit(1);
 });

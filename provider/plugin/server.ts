@@ -16,7 +16,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as operations from "../operations";
 import type { ProviderConfig } from "../settings";
-import type { ApiTokenOutputs, CheckedInputs } from "../types";
+import { type ApiTokenOutputs, type CheckedInputs, isUnknown } from "../types";
 import { grpcStatus, statusOfError } from "./grpc-status";
 import { API_TOKEN_TOKEN, PLUGIN_NAME, pluginSchema } from "./schema";
 import { concealProperties, revealProperties } from "./wire";
@@ -88,7 +88,12 @@ export class UthoProviderService {
   checkConfig(call: Call<proto.CheckRequest>, callback: Callback<proto.CheckResponse>): void {
     answer(callback, () => {
       const news = fromStruct(call.request.getNews());
-      const config = { get: (key: string) => stringOrUndefined(news.values[key.replace(/^utho:/, "")]) };
+      // A setting computed from another resource is unknown at preview: checked once known (the
+      // engine configures no provider before every setting is).
+      const setting = (key: string) => news.values[key.replace(/^utho:/, "")];
+      const config = {
+        get: (key: string) => (isUnknown(setting(key)) ? undefined : stringOrUndefined(setting(key))),
+      };
       const failures = operations.configProblems(config).map((reason) => checkFailure("", reason));
       const inputs = toStruct(concealProperties(news.values, new Set([...news.secretKeys, "apiKey"])));
       return new proto.CheckResponse().setInputs(inputs).setFailuresList(failures);

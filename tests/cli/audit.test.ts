@@ -97,15 +97,17 @@ describe("auditCredentials: the account audit lists", () => {
   const providerUrn = (name: string) => `urn:pulumi:dev::tokens::${PROVIDER}::${name}`;
   const SIG = "4dabf18193072939515e22adb298388d";
   const encryptedKey = { [SIG]: "1b47061264138c4ac30d75fd1eb44270", ciphertext: "v1:abc:def" };
-  /** A state of plugin tokens, one per provider named. */
+  /** A state of plugin tokens, one per provider named, the provider's settings as given. */
   const stateOf = (...providers: string[]) =>
+    stateWith({ apiKey: encryptedKey, baseUrl: "http://b" }, ...providers);
+  const stateWith = (inputs: Record<string, unknown>, ...providers: string[]) =>
     deploymentSchema.parse({
       resources: providers.flatMap((name, i) => [
         {
           urn: providerUrn(name),
           type: PROVIDER,
           id: `p${i}`,
-          inputs: { apiKey: encryptedKey, baseUrl: "http://b" },
+          inputs,
         },
         {
           urn: `urn:pulumi:dev::tokens::utho:index:ApiToken::t${i}`,
@@ -138,6 +140,11 @@ describe("auditCredentials: the account audit lists", () => {
 
   it("else the one provider of the stack's plugin tokens, its key read from the state; several are refused", async () => {
     expect(await auditCredentials(sources({}), "dev", stateOf("a"))).toEqual({
+      apiKey: "provider-key",
+      baseUrl: "http://b",
+    });
+    // A secret base URL beside a key from the environment is read from the state all the same.
+    expect(await auditCredentials(sources({}), "dev", stateWith({ baseUrl: encryptedKey }, "a"))).toEqual({
       apiKey: "provider-key",
       baseUrl: "http://b",
     });

@@ -5,6 +5,7 @@
  * the auto-name from the engine's seed, import by id, partial failures, errors without secrets.
  */
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { UNKNOWN } from "../../provider/types";
 import { DIFF_SOME, type DynamicHost, initFailureOf, ROOT, startUthoPlugin } from "../support/dynamic-host";
 import { authenticates, useEmulator } from "../support/emulator";
 import { refusingUtho } from "../support/refusing-utho";
@@ -122,6 +123,9 @@ describe("the utho provider plugin over gRPC", () => {
     });
     expect(failures).toEqual([]);
     expect(inputs).toEqual({ apiKey: secret("k".repeat(40)), baseUrl: "http://127.0.0.1:1/v2" });
+    // A setting computed from another resource is unknown at preview: checked once known.
+    const unknown = await plugin.checkConfig({ baseUrl: UNKNOWN, settleWindow: UNKNOWN });
+    expect(unknown.failures).toEqual([]);
   }, 30_000);
 
   it("returns a create that fails after the mint as a partial failure, its secret still secret", async () => {
