@@ -7,8 +7,9 @@
  */
 
 import { parseUthoTime } from "../provider/clock";
+import { resourceName } from "../provider/naming";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
-import { resourceName, type StateToken } from "./state";
+import type { StateToken } from "./state";
 import { formatTable } from "./table";
 
 export const FAIL_ON = ["unmanaged", "stale", "write"] as const;

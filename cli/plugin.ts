@@ -21,11 +21,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import path from "node:path";
+import { PLUGIN_NAME } from "../provider/plugin/schema";
 import { UthoConfigError } from "../sdk/errors";
 import { SDK_VERSION } from "../sdk/version";
 import { CliError, EXIT } from "./exit";
 
-export const PLUGIN_NAME = "utho";
 const EXECUTABLE = `pulumi-resource-${PLUGIN_NAME}`;
 const PACKAGE_NAME = "utho-pulumi-tokens";
 

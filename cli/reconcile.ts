@@ -18,6 +18,7 @@
 
 import { isDeepStrictEqual } from "node:util";
 import { ProviderContext, type Reporter } from "../provider/context";
+import { resourceName } from "../provider/naming";
 import { revokeToken } from "../provider/revoke";
 import { PRODUCTION_SETTLE, type SettleTiming } from "../provider/settle";
 import type { UthoApiToken } from "../sdk/resources/api-tokens";
@@ -29,7 +30,6 @@ import {
   type InterruptedOperation,
   interruptedOperations,
   pendingKey,
-  resourceName,
   tokensInState,
   withoutCiphertext,
   withoutPendingOperations,

@@ -100,9 +100,6 @@ const heldIdsSchema = z
   .object({ tokenId: z.string().optional(), previousTokenId: z.string().optional() })
   .loose();
 
-/** The resource's name in the program: the last part of its URN. */
-export const resourceName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
-
 function isApiToken(resource: StateResource): boolean {
   if (resource.type === API_TOKEN_TYPE || resource.type === PLUGIN_TOKEN_TYPE) return true;
   if (resource.type !== LEGACY_DYNAMIC_TYPE) return false;

@@ -50,3 +50,6 @@ export function autoName(prefix: string, seed?: Uint8Array): string {
     .join("");
   return `${stem || "token"}-${suffix}`;
 }
+
+/** The resource name in a URN (`urn:pulumi:stack::project::type::name`): an auto-name's stem. */
+export const resourceName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);

@@ -4,12 +4,10 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { ResourceProviderService } from "@pulumi/pulumi/proto/provider_grpc_pb";
-import { redactCredentials } from "../../sdk/redact";
+import { SDK_VERSION } from "../../sdk/version";
 import { reportToStderr } from "../context";
+import { describeError } from "../errors";
 import { UNSERVED, UthoProviderService, unserved } from "./server";
-
-// Beside dist/provider/plugin: the package's own version is the plugin's.
-const { version } = require("../../../package.json") as { version: string };
 
 /** gRPC's default 4 MiB would refuse a large state's request; the engine allows 400 MiB. */
 const MAX_MESSAGE_BYTES = 400 * 1024 * 1024;
@@ -19,7 +17,7 @@ async function main(): Promise<void> {
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
   });
-  const service = new UthoProviderService(version);
+  const service = new UthoProviderService(SDK_VERSION);
   const implementation: Record<string, unknown> = Object.fromEntries(
     UNSERVED.map((method) => [method, unserved(method)]),
   );
@@ -37,18 +35,16 @@ async function main(): Promise<void> {
   process.stdout.write(`${port}\n`);
 }
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 // What escapes every handler is said once, redacted like every other message, and fails the run;
 // Node's default would print the raw error, which may quote a secret.
 for (const event of ["uncaughtException", "unhandledRejection"] as const) {
   process.on(event, (error: unknown) => {
-    reportToStderr(redactCredentials(`the utho plugin failed: ${describe(error)}`));
+    reportToStderr(`the utho plugin failed: ${describeError(error)}`);
     process.exitCode = 1;
   });
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`utho plugin: ${describe(error)}\n`);
+  process.stderr.write(`utho plugin: ${describeError(error)}\n`);
   process.exit(1);
 });

@@ -16,9 +16,8 @@
  *
  * Importing this module loads neither the SDK's client nor the provider: only `@pulumi/pulumi`.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { SDK_VERSION } from "../../sdk/version";
 import type { ApiTokenArgs, ApiTokenConnectionArgs } from "../api-token";
 import { type ApiTokenOutputProperties, unresolvedOutputs } from "../outputs";
 import { API_TOKEN_TOKEN, PLUGIN_NAME } from "./schema";
@@ -28,14 +27,9 @@ export type { ApiTokenAdoptArgs, ApiTokenArgs, ApiTokenConnectionArgs } from "..
 
 /**
  * The package's version, which is its plugin's: each resource asks the engine for that version,
- * so a plugin cache holding several finds the one this class was written for. Read from the
- * package.json above `dist/provider/plugin` (or above `provider/plugin`, run from source).
+ * so a plugin cache holding several finds the one this class was written for.
  */
-const PLUGIN_VERSION: string = (() => {
-  const root = path.basename(path.resolve(__dirname, "../..")) === "dist" ? "../../.." : "../..";
-  const manifest = readFileSync(path.join(__dirname, root, "package.json"), "utf8");
-  return (JSON.parse(manifest) as { version: string }).version;
-})();
+const PLUGIN_VERSION = SDK_VERSION;
 
 /** Secret as a whole: a supplied secret or API key is encrypted in the state even if given in plain text. */
 const secretIfGiven = <T>(value: pulumi.Input<T> | undefined) =>

@@ -14,6 +14,7 @@ import { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import * as proto from "@pulumi/pulumi/proto/provider_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { resourceName } from "../naming";
 import * as operations from "../operations";
 import type { ProviderConfig } from "../settings";
 import { type ApiTokenOutputs, type CheckedInputs, isUnknown } from "../types";
@@ -38,18 +39,23 @@ function stateOf(struct: Struct | undefined) {
   return { ...revealed, values: revealed.values as unknown as ApiTokenOutputs };
 }
 
-/** The resource name in a URN (`urn:pulumi:stack::project::type::name`): an auto-name's stem. */
-const nameOfUrn = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
-
-/** The provider's settings, as `configure()` reads them: `utho:apiKey` from `apiKey`, and so on. */
-function settingsOf(request: proto.ConfigureRequest): ProviderConfig {
-  const args = revealProperties(request.getArgs()?.toJavaScript()).values;
-  const variables = request.getVariablesMap();
+/**
+ * The provider's settings as `configure()` reads them (`utho:apiKey` from `apiKey`, and so on):
+ * from the request's properties, else its config `variables`. Empty is unset, and so is a value
+ * computed from another resource, unknown at preview: checked once known (the engine configures
+ * no provider before every setting is).
+ */
+function configOf(
+  values: Record<string, unknown>,
+  variables?: { get(key: string): string | undefined },
+): ProviderConfig {
   return {
     get(key: string) {
       const short = key.replace(/^utho:/, "");
-      const value = args[short] ?? variables.get(`${PLUGIN_NAME}:config:${short}`);
-      return value === undefined || value === null ? undefined : String(value);
+      const value = values[short] ?? variables?.get(`${PLUGIN_NAME}:config:${short}`);
+      return value === undefined || value === null || value === "" || isUnknown(value)
+        ? undefined
+        : String(value);
     },
   };
 }
@@ -88,13 +94,9 @@ export class UthoProviderService {
   checkConfig(call: Call<proto.CheckRequest>, callback: Callback<proto.CheckResponse>): void {
     answer(callback, () => {
       const news = fromStruct(call.request.getNews());
-      // A setting computed from another resource is unknown at preview: checked once known (the
-      // engine configures no provider before every setting is).
-      const setting = (key: string) => news.values[key.replace(/^utho:/, "")];
-      const config = {
-        get: (key: string) => (isUnknown(setting(key)) ? undefined : stringOrUndefined(setting(key))),
-      };
-      const failures = operations.configProblems(config).map((reason) => checkFailure("", reason));
+      const failures = operations
+        .configProblems(configOf(news.values))
+        .map((reason) => checkFailure("", reason));
       const inputs = toStruct(concealProperties(news.values, new Set([...news.secretKeys, "apiKey"])));
       return new proto.CheckResponse().setInputs(inputs).setFailuresList(failures);
     });
@@ -118,7 +120,8 @@ export class UthoProviderService {
 
   configure(call: Call<proto.ConfigureRequest>, callback: Callback<proto.ConfigureResponse>): void {
     answer(callback, async () => {
-      await operations.configure(settingsOf(call.request));
+      const args = fromStruct(call.request.getArgs()).values;
+      await operations.configure(configOf(args, call.request.getVariablesMap()));
       // No `supportsPreview`: a preview never calls create or update, so it cannot act.
       return new proto.ConfigureResponse().setAcceptsecrets(true);
     });
@@ -130,7 +133,7 @@ export class UthoProviderService {
       requireApiToken(request.getType());
       const olds = fromStruct(request.getOlds());
       const news = fromStruct(request.getNews());
-      const given = { ...news.values, namePrefix: nameOfUrn(request.getUrn()) };
+      const given = { ...news.values, namePrefix: resourceName(request.getUrn()) };
       const result = operations.check(olds.values, given, request.getRandomseed_asU8());
       const response = new proto.CheckResponse();
       if (result.inputs) response.setInputs(toStruct(concealProperties(result.inputs, news.secretKeys)));
@@ -234,8 +237,4 @@ export function unserved(method: string) {
 
 function checkFailure(property: string, reason: string): proto.CheckFailure {
   return new proto.CheckFailure().setProperty(property).setReason(reason);
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return value === undefined || value === null || value === "" ? undefined : String(value);
 }

@@ -264,6 +264,7 @@ describe("require from an installed copy", () => {
       "dist/provider/outputs.js",
       "dist/provider/plugin/schema.js",
       "dist/provider/plugin/sdk.js",
+      "dist/sdk/version.js",
     ]);
   });
 
