@@ -48,7 +48,7 @@ export async function adoptToken(
   inputs: ApiTokenInputs,
   adopt: AdoptSpec,
 ): Promise<UthoApiToken> {
-  const listing = await ctx.listings.next(`Utho's token list to find the token to adopt`);
+  const listing = await ctx.listings.next();
   const token = findAdoptee([...listing.tokens], inputs, adopt);
   if (token.name !== inputs.name) {
     throw new ApiTokenProviderError(

@@ -9,7 +9,7 @@
 import type { UthoClient } from "../sdk/client";
 import { ApiTokenProviderError } from "./errors";
 import { TokenListings } from "./listings";
-import { type SettleTiming, settleSeconds } from "./settle";
+import { type SettleTiming, settleSeconds, windowMs } from "./settle";
 
 /** Where progress messages go: the provider host's stderr, which `pulumi up` prints. */
 export type Reporter = (message: string) => void;
@@ -30,7 +30,7 @@ export class ProviderContext {
     readonly settle: SettleTiming,
     private readonly reporter: Reporter,
   ) {
-    this.listings = new TokenListings(client, settle, (message) => this.report(message));
+    this.listings = new TokenListings(client, settle);
   }
 
   report(message: string): void {
@@ -77,6 +77,11 @@ export class ProviderContext {
     } finally {
       if (this.inFlight.get(key) === current) this.inFlight.delete(key);
     }
+  }
+
+  /** The settle window, in milliseconds: how far a listing may lag behind a create or a delete. */
+  get settleWindowMs(): number {
+    return windowMs(this.settle);
   }
 
   /** The settle window's length, for messages ("within 7.8 s"). */

@@ -12,6 +12,7 @@ import { secretOf } from "./fingerprint";
 import { replaceMissing, retirePrevious, rotateInPlace, withoutPrevious } from "./overlap";
 import { revokeToken } from "./revoke";
 import { hasExpired, previousDue, rotationDueAt, rotationTriggers, type TokenStart } from "./rotation";
+import { findToken } from "./settled-listings";
 import { type ApiTokenInputs, type ApiTokenOutputs, POLICY_INPUTS, tokenIdOf } from "./types";
 import { mintVerified, refusalOf } from "./verify";
 
@@ -109,7 +110,8 @@ export async function readToken(
   let current = (await ctx.listings.current()).byId.get(tokenId);
   if (!current) {
     await ctx.requireAccount(tokenId, held.accountId, "refresh");
-    current = await ctx.listings.find(
+    current = await findToken(
+      ctx,
       tokenId,
       `Utho's token list to show token ${tokenId}, which it no longer lists`,
     );

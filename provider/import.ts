@@ -7,6 +7,7 @@
  * and what previews with no changes.
  */
 import type { ProviderContext } from "./context";
+import { findToken } from "./settled-listings";
 import type { ApiTokenOutputs } from "./types";
 
 export interface ImportResult {
@@ -17,9 +18,7 @@ export interface ImportResult {
 
 /** Undefined when Utho has no such token (confirmed over the settle window). */
 export async function importToken(ctx: ProviderContext, id: string): Promise<ImportResult | undefined> {
-  const token =
-    (await ctx.listings.current()).byId.get(id) ??
-    (await ctx.listings.find(id, `Utho's token list to show token ${id}, to import it`));
+  const token = await findToken(ctx, id, `Utho's token list to show token ${id}, to import it`);
   if (!token) return undefined;
   const inputs = { name: token.name, scope: token.scope };
   const props: ApiTokenOutputs = {

@@ -3,7 +3,7 @@
  * idempotency key, and its list may lag behind. So:
  *
  * 1. know which ids existed before the POST (they can never be ours): every id this process
- *    has listed or minted so far (`listings.ts`), from one shared listing if there is none yet;
+ *    has listed or minted so far (`known-ids.ts`), from one shared listing if there is none yet;
  * 2. POST. If the outcome is ambiguous (a dropped connection, a timeout, a 408 or 5xx, an
  *    unreadable 2xx), Utho may have minted a token whose secret we never saw: ask a listing a
  *    settle window later and revoke every new token there with our auto-generated name and
@@ -27,8 +27,9 @@ import type { UthoApiToken } from "../sdk/resources/api-tokens";
 import type { TokenScope } from "../sdk/rules";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describeError } from "./errors";
-import type { KnownIds } from "./listings";
+import type { KnownIds } from "./known-ids";
 import { revokeToken } from "./revoke";
+import { listingsAt, windowFrom } from "./settled-listings";
 
 export interface MintedToken {
   id: string;
@@ -73,7 +74,7 @@ async function sweepStrays(ctx: ProviderContext, wanted: Wanted, before: KnownId
   const failures = new Map<string, unknown>();
   let listingProblem: unknown;
   const waitingFor = `Utho's token list to show whether the failed create of "${wanted.name}" minted a token`;
-  for await (const listing of ctx.listings.window(waitingFor, failedAt)) {
+  for await (const listing of listingsAt(ctx, waitingFor, windowFrom(ctx, failedAt))) {
     listingProblem = "failed" in listing ? listing.failed : undefined;
     if (listingProblem instanceof UthoAuthError) break;
     if ("tokens" in listing)
@@ -159,18 +160,12 @@ async function identify(
   const waitingFor = wanted.autoNamed
     ? `the new token "${wanted.name}" to appear in Utho's token list`
     : `Utho's token list to show that one new token is named "${wanted.name}" (another stack may use the name)`;
-  const settled = postedAt + ctx.listings.windowMs;
-  const listings = wanted.autoNamed
-    ? (async function* () {
-        for (const at of [postedAt, settled, settled, settled]) {
-          yield await ctx.listings.next(waitingFor, at).catch((failed: unknown) => ({ failed }));
-        }
-      })()
-    : ctx.listings.window(waitingFor, postedAt);
+  const settled = postedAt + ctx.settleWindowMs;
+  const times = wanted.autoNamed ? [postedAt, settled, settled, settled] : windowFrom(ctx, postedAt);
   let lastError: unknown;
   // The one candidate of the latest listing that showed one (a lagging listing may show none).
   let latest: UthoApiToken | undefined;
-  for await (const listing of listings) {
+  for await (const listing of listingsAt(ctx, waitingFor, times)) {
     if ("failed" in listing) {
       if (listing.failed instanceof UthoAuthError) throw leftBehind(wanted, listing.failed);
       lastError = listing.failed;
@@ -243,7 +238,7 @@ export async function mintToken<T>(
         identify(ctx, wanted, before, ctx.settle.now()),
         alongside?.(posted.token),
       ]);
-      ctx.listings.minted(found);
+      ctx.listings.seen.add(found.id);
       return { id: found.id, token: posted.token, createdAt: found.createdAt, alongside: answer };
     }
   });

@@ -10,6 +10,7 @@
 import { UthoNotFoundError } from "../sdk/errors";
 import type { ProviderContext } from "./context";
 import { ApiTokenProviderError, describeError } from "./errors";
+import { listingsAt } from "./settled-listings";
 
 /**
  * Revokes token `tokenId` (of account `accountId`, when known) or throws an error naming it.
@@ -32,14 +33,14 @@ export async function revokeToken(
   if (!notFound) return ctx.listings.revoked(tokenId);
   const notFoundAt = ctx.settle.now();
   const waitingFor = `Utho's token list to confirm token ${tokenId} is gone`;
-  for (const notBefore of [notFoundAt, notFoundAt + ctx.listings.windowMs]) {
-    const listing = await ctx.listings.next(waitingFor, notBefore).catch((failure: unknown) => {
+  for await (const listing of listingsAt(ctx, waitingFor, [notFoundAt, notFoundAt + ctx.settleWindowMs])) {
+    if ("failed" in listing) {
       throw new ApiTokenProviderError(
         `Deleting token ${tokenId} returned 404, and listing tokens to confirm it is gone failed ` +
-          `(${describeError(failure)}).`,
-        { cause: failure },
+          `(${describeError(listing.failed)}).`,
+        { cause: listing.failed },
       );
-    });
+    }
     if (!listing.byId.has(tokenId)) return ctx.listings.revoked(tokenId);
   }
   throw new ApiTokenProviderError(

@@ -2,7 +2,7 @@
  * Utho's token list may lag behind a create or a delete, by less than the settle window
  * (`utho:settleWindow`). Whenever the provider draws a conclusion from a token's absence (nothing
  * was minted, the token is gone), it asks a listing requested a window after the token must have
- * existed (`listings.ts`); where a list lagging at random could pair a secret with another's
+ * existed (`settled-listings.ts`); where a list lagging at random could pair a secret with another's
  * token or leave a stray behind, a listing at each of the window's offsets (waits doubling from
  * 1/31 of it). Utho may also take a while to accept a new secret: verification asks again after
  * each of those waits. Every wait of the provider is on this clock.

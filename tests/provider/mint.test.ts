@@ -352,7 +352,7 @@ describe("the ids known before a POST", () => {
     expect(before.predates(String(Number(second.id) + 1))).toBe(false);
     // A snapshot does not move: ids learned later do not count for it.
     const third = emulator.current.createTokenOutOfBand("third", "read");
-    await listings.next("a later listing");
+    await listings.next();
     expect(before.predates(third.id)).toBe(false);
     expect((await listings.knownIds()).predates(third.id)).toBe(true);
   });

@@ -2,6 +2,7 @@
  * Waits of 2 s or more are said aloud (the provider host's stderr is printed by `pulumi up`),
  * saying what they wait for; shorter ones are not. Nothing here sleeps: the waits are recorded.
  */
+import { findToken } from "../../provider/settled-listings";
 import { useEmulator } from "../support/emulator";
 import { testProvider } from "../support/provider";
 
@@ -55,14 +56,14 @@ it("does not report a short backoff", async () => {
 
 it("reports a settle window once, as its wait of 2 s or more begins", async () => {
   const t = testProvider(emulator.current);
-  expect(await t.context().listings.find("999999", "the test's token")).toBeUndefined();
+  expect(await findToken(t.context(), "999999", "the test's token")).toBeUndefined();
   expect(t.settle.waits).toEqual([7750]);
   expect(t.reports).toEqual(["waiting up to 7.8 s more for the test's token"]);
 });
 
 it("scrubs known secrets from what it reports", async () => {
   const t = providerRecordingRetries();
-  await t.context().listings.find("999999", `a token made with ${emulator.current.rootKey}`);
+  await findToken(t.context(), "999999", `a token made with ${emulator.current.rootKey}`);
   expect(t.reports.join("\n")).not.toContain(emulator.current.rootKey);
   expect(t.reports).toEqual([expect.stringContaining("[REDACTED]")]);
 });
