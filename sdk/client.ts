@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { type Dispatcher, EnvHttpProxyAgent } from "undici";
+import type { Dispatcher } from "undici";
 import { UthoError } from "./errors";
 import { type ResolvedOptions, resolveOptions, type UthoClientOptions } from "./options";
 import { SecretRedactor } from "./redact";
@@ -7,6 +7,7 @@ import { Account } from "./resources/account";
 import { ApiTokens } from "./resources/api-tokens";
 import { checkedDelays, DEFAULT_RETRY_DELAYS } from "./retry";
 import type { TransportSettings } from "./transport";
+import { undici } from "./undici";
 import { SDK_VERSION } from "./version";
 
 /**
@@ -81,7 +82,10 @@ export class UthoClient {
       ? new Connections(parent.connections.dispatcher, false, parent.connections)
       : options.dispatcher
         ? new Connections(options.dispatcher, false)
-        : new Connections(new EnvHttpProxyAgent({ keepAliveTimeout: 10_000, connections: 16 }), true);
+        : new Connections(
+            new (undici().EnvHttpProxyAgent)({ keepAliveTimeout: 10_000, connections: 16 }),
+            true,
+          );
     const settings: TransportSettings = {
       ...resolved,
       dispatcher: connections.dispatcher,

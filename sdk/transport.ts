@@ -2,7 +2,7 @@
  * One HTTP exchange with Utho, repeated per the retry rules: timeout per attempt, response
  * decoding, error mapping, zod validation. Resources (`resources/*.ts`) build on `send()`.
  */
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
 import type { z } from "zod";
 import {
   type RequestDescription,
@@ -18,6 +18,7 @@ import type { ResolvedOptions } from "./options";
 import type { SecretRedactor } from "./redact";
 import { type AttemptFailure, parseRetryAfter, type RetryDelays, retryDelayMs, shouldRetry } from "./retry";
 import { type Envelope, envelopeMessage, envelopeSchema, isFailureStatus } from "./schemas";
+import { undici } from "./undici";
 
 export interface TransportSettings extends ResolvedOptions {
   dispatcher: Dispatcher;
@@ -138,7 +139,7 @@ async function attempt(
     state.timer = setTimeout(() => controller.abort(), settings.timeoutMs);
   });
   try {
-    const res = await request(url, {
+    const res = await undici().request(url, {
       method: req.method as HttpMethod,
       dispatcher,
       signal: controller.signal,
