@@ -7,8 +7,8 @@
  * elsewhere, so a token the first listing still shows is asked for once more, a settle window
  * after the 404, before the 404 is called wrong. At most two listings.
  *
- * Only a 404 needs the account check: a DELETE that succeeds shows that the key's account held
- * the token, while a key of another account gets a 404 (ids are Utho-wide), which must not
+ * Only a failed DELETE needs the account check: one that succeeds shows that the key's account
+ * held the token, while a key of another account gets a 404 (ids are Utho-wide), which must not
  * count as revoked. So a `destroy` sends its DELETEs at once, without an `account/info` first.
  */
 import { UthoNotFoundError } from "../sdk/errors";
@@ -27,10 +27,8 @@ export async function revokeToken(
   const notFound = await ctx.client.apiTokens.delete(tokenId).then(
     () => undefined,
     async (error: unknown) => {
-      if (error instanceof UthoNotFoundError) {
-        await ctx.requireAccount(tokenId, accountId, "delete");
-        return error;
-      }
+      await ctx.requireAccount(tokenId, accountId, "delete");
+      if (error instanceof UthoNotFoundError) return error;
       throw new ApiTokenProviderError(`Revoking token ${tokenId} failed (${describeError(error)}).`, {
         cause: error,
       });
