@@ -6,10 +6,6 @@
  * must not make `destroy` forget live tokens; and the list can lag behind a delete made
  * elsewhere, so a token the first listing still shows is asked for once more, a settle window
  * after the 404, before the 404 is called wrong. At most two listings.
- *
- * Only a failed DELETE needs the account check: one that succeeds shows that the key's account
- * held the token, while a key of another account gets a 404 (ids are Utho-wide), which must not
- * count as revoked. So a `destroy` sends its DELETEs at once, without an `account/info` first.
  */
 import { UthoNotFoundError } from "../sdk/errors";
 import type { ProviderContext } from "./context";
@@ -24,10 +20,10 @@ export async function revokeToken(
   tokenId: string,
   accountId: string | undefined,
 ): Promise<void> {
+  await ctx.requireAccount(tokenId, accountId, "delete");
   const notFound = await ctx.client.apiTokens.delete(tokenId).then(
     () => undefined,
-    async (error: unknown) => {
-      await ctx.requireAccount(tokenId, accountId, "delete");
+    (error: unknown) => {
       if (error instanceof UthoNotFoundError) return error;
       throw new ApiTokenProviderError(`Revoking token ${tokenId} failed (${describeError(error)}).`, {
         cause: error,

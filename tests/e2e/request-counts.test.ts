@@ -75,7 +75,7 @@ it(`${N} tokens: up, a no-op up, refresh, refresh after deletions, destroy`, asy
   expect(p.emulator.listTokens()).toHaveLength(N);
 
   const destroy = await run(["destroy", "--yes"]);
-  expect(destroy).toEqual({ post: 0, delete: N, listings: 0, accountInfo: 0 });
+  expect(destroy).toEqual({ post: 0, delete: N, listings: 0, accountInfo: 1 });
   expect(p.emulator.listTokens()).toEqual([]);
 
   // With 16 operations in flight, each shared lookup identifies up to 16 creates.
@@ -113,7 +113,7 @@ it(`the utho plugin keeps the same bounds: up of ${PLUGIN_N} tokens, a no-op up,
     post: 0,
     delete: PLUGIN_N,
     listings: 0,
-    accountInfo: 0,
+    accountInfo: 1,
   });
   expect(p.emulator.listTokens()).toEqual([]);
 });
