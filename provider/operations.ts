@@ -8,9 +8,11 @@
  * configured provider lives in `configured` below, and every operation gets its context from it
  * explicitly. (The other module-level bindings say what this process, one engine run, has
  * already said: the clock warning, `diff`'s lines.) It is built in `configure()`, before the
- * engine sends any operation: built lazily by the first create instead, its loading (undici,
- * ~0.1 s) held that create back while the rest of the first wave went ahead, and the wave's
- * lookups no longer shared their listings (tests/e2e/request-counts.test.ts caught it).
+ * engine sends any operation: built lazily by the first create instead, its loading held that
+ * create back while the rest of the first wave went ahead, and the wave's lookups no longer
+ * shared their listings (tests/e2e/request-counts.test.ts caught it). undici itself is loaded
+ * by the first client (`sdk/undici.ts`), synchronously, so no operation overtakes the one that
+ * loads it; a preview, which sends nothing, never loads it.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { withBaselineWasm } from "./baseline-wasm";
