@@ -13,9 +13,9 @@
  *   npm run bench -- --sizes 100 --plugin-sizes 100 # the utho plugin beside (the default: N = 100)
  *
  * Below N = 1000 each case runs --repeat times (floor and tokens alternating) and the median is
- * reported; the N = 1000 cases run once, as they take minutes. Then one more round at
- * --profile-size (latency 0) runs under V8's CPU profiler (bench/profile.ts), untimed, and the
- * page says which code ours spends its extra time in.
+ * reported; the N = 1000 cases run --large-repeat times (default once), as each takes minutes.
+ * Then one more round at --profile-size (latency 0) runs under V8's CPU profiler
+ * (bench/profile.ts), untimed, and the page says which code ours spends its extra time in.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -67,7 +67,7 @@ const numbers = (text: string) =>
     .map((part) => Number(part.trim()))
     .filter((n) => Number.isInteger(n) && n >= 0);
 
-function environment(pulumiBinary: string, repeat: number): string[] {
+function environment(pulumiBinary: string, repeat: number, largeRepeat: number): string[] {
   const version = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
   const cpus = os.cpus();
   const cli = execFileSync(pulumiBinary, ["version"], {
@@ -78,7 +78,7 @@ function environment(pulumiBinary: string, repeat: number): string[] {
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpus.length} × ${cpus[0]?.model ?? "unknown CPU"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; Pulumi CLI ${cli} (default parallelism 8 here); @pulumi/pulumi ${version(path.join(REPO_ROOT, "node_modules/@pulumi/pulumi/package.json"))}; utho-pulumi-tokens ${version(path.join(REPO_ROOT, "package.json"))}`,
-    `- Each run is one CLI command on a fresh file backend; below N = 1000 each figure is the median of ${repeat} rounds (floor and tokens alternating), at N = 1000 of one. The emulator runs in the bench's process, so its CPU time is that process's.`,
+    `- Each run is one CLI command on a fresh file backend; below N = 1000 each figure is the median of ${repeat} rounds (floor and tokens alternating), at N = 1000 ${largeRepeat === 1 ? "of one" : `the median of ${largeRepeat}`}. The emulator runs in the bench's process, so its CPU time is that process's.`,
   ];
 }
 
@@ -89,6 +89,8 @@ async function main(): Promise<void> {
       latencies: { type: "string", default: "0,50" },
       out: { type: "string", default: path.join(REPO_ROOT, "bench/results.md") },
       repeat: { type: "string", default: "3" },
+      /** Rounds at N ≥ 1000. */
+      "large-repeat": { type: "string", default: "1" },
       "profile-size": { type: "string", default: "100" },
       /** The sizes at which a latency above 0 runs too. @default every size */
       "latent-sizes": { type: "string" },
@@ -101,10 +103,11 @@ async function main(): Promise<void> {
   const latentSizes = values["latent-sizes"] === undefined ? sizes : numbers(values["latent-sizes"]);
   const pluginSizes = numbers(values["plugin-sizes"]);
   const pulumiBinary = provisionPulumi();
-  const header = environment(pulumiBinary, Math.max(1, Number(values.repeat) || 1));
+  const rounds = (option: string | undefined) => Math.max(1, Number(option) || 1);
+  const header = environment(pulumiBinary, rounds(values.repeat), rounds(values["large-repeat"]));
   const results: CaseResult[] = [];
   for (const count of sizes) {
-    const repeat = count >= 1000 ? 1 : Math.max(1, Number(values.repeat) || 1);
+    const repeat = rounds(count >= 1000 ? values["large-repeat"] : values.repeat);
     const latencies = allLatencies.filter((latency) => latency === 0 || latentSizes.includes(count));
     const floors: Map<string, Measured>[] = [];
     const tokens = new Map<number, Map<string, Measured>[]>(latencies.map((latency) => [latency, []]));
