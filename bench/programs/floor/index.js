@@ -4,23 +4,12 @@
 // as ours is) makes no request and does no work.
 const pulumi = require("@pulumi/pulumi");
 const provider = require("bench-floor-provider");
+const { unresolvedOutputs } = require("./outputs");
 
 class FloorToken extends pulumi.dynamic.Resource {
   constructor(name, args) {
     const props = {
-      createdAt: undefined,
-      tokenId: undefined,
-      accountId: undefined,
-      token: undefined,
-      fingerprint: undefined,
-      rotationDueAt: undefined,
-      rotatedAt: undefined,
-      previousToken: undefined,
-      previousTokenId: undefined,
-      previousRevokeAt: undefined,
-      expired: undefined,
-      missing: undefined,
-      unverified: undefined,
+      ...unresolvedOutputs(),
       name: undefined,
       scope: args.scope,
       namePrefix: name,
